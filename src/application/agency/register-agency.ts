@@ -1,0 +1,42 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { agencyDecider } from '../../domain/agency/agency';
+import type { CreditCode } from '../../domain/agency/credit-code';
+import type { DistrictCode } from '../../domain/agency/district';
+import { reservationDecider } from '../../domain/reservation';
+import { derivedId, type CommandContext } from '../command-context';
+import { CommandProcessor } from '../command-processor';
+import { streams } from '../streams';
+import type { WriteResult } from '../write-result';
+
+export class RegisterAgencyCommand {
+  constructor(
+    readonly data: { name: string; creditCode: CreditCode; district: DistrictCode },
+    readonly context: CommandContext,
+  ) {}
+}
+
+@CommandHandler(RegisterAgencyCommand)
+export class RegisterAgencyHandler implements ICommandHandler<RegisterAgencyCommand, WriteResult> {
+  constructor(private readonly processor: CommandProcessor) {}
+
+  async execute({ data, context }: RegisterAgencyCommand): Promise<WriteResult> {
+    const agencyId = derivedId('agency', context.commandId);
+    // One credit code, one agency: the code's reservation stream can be created only once.
+    await this.processor.execute(
+      reservationDecider,
+      streams.creditCode(data.creditCode),
+      () => ({
+        type: 'ClaimKey' as const,
+        data: { ownerId: agencyId, what: `credit code ${data.creditCode}` },
+      }),
+      context,
+    );
+    const outcome = await this.processor.execute(
+      agencyDecider,
+      streams.agency(agencyId),
+      (_state, metadata) => ({ type: 'RegisterAgency' as const, data: { agencyId, ...data }, metadata }),
+      context,
+    );
+    return { id: agencyId, revision: outcome.revision, position: outcome.position, created: true };
+  }
+}

@@ -1,0 +1,65 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { agencyDecider } from '../../domain/agency/agency';
+import { certificateDecider, isActive } from '../../domain/certificate/certificate';
+import { notFound } from '../../domain/errors';
+import { workerDecider } from '../../domain/worker/worker';
+import { derivedId, type CommandContext } from '../command-context';
+import { CommandProcessor } from '../command-processor';
+import { streams } from '../streams';
+import type { WriteResult } from '../write-result';
+
+export class ApplyForCertificateCommand {
+  constructor(
+    readonly workerId: string,
+    readonly context: CommandContext,
+  ) {}
+}
+
+/**
+ * Opens the application on the worker's stream first (rule 2: the worker stream serialises
+ * applications), then creates the certificate stream. Both appends derive their event ids from
+ * the command id, so a retry after a crash between them completes the second without doubling.
+ */
+@CommandHandler(ApplyForCertificateCommand)
+export class ApplyForCertificateHandler implements ICommandHandler<ApplyForCertificateCommand, WriteResult> {
+  constructor(private readonly processor: CommandProcessor) {}
+
+  async execute({ workerId, context }: ApplyForCertificateCommand): Promise<WriteResult> {
+    const certificateId = derivedId('certificate', context.commandId);
+    let agencyId = '';
+    await this.processor.execute(
+      workerDecider,
+      streams.worker(workerId),
+      async (worker, metadata) => {
+        if (worker.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
+        agencyId = worker.agencyId;
+        const lastId = worker.lastCertificateId;
+        const last = lastId
+          ? await this.processor.load(certificateDecider, streams.certificate(lastId))
+          : null;
+        const current = lastId && last ? { certificateId: lastId, active: isActive(last.state) } : null;
+        return { type: 'OpenApplication' as const, data: { workerId, certificateId, current }, metadata };
+      },
+      context,
+    );
+    if (!agencyId) {
+      // A retried command: the worker stream already held its event, so read the agency from it.
+      const worker = await this.processor.load(workerDecider, streams.worker(workerId));
+      if (worker.state.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
+      agencyId = worker.state.agencyId;
+    }
+    const agency = await this.processor.load(agencyDecider, streams.agency(agencyId));
+    const district = agency.state.status === 'registered' ? agency.state.district : '';
+    const outcome = await this.processor.execute(
+      certificateDecider,
+      streams.certificate(certificateId),
+      (_state, metadata) => ({
+        type: 'ApplyForCertificate' as const,
+        data: { certificateId, workerId, agencyId, district },
+        metadata,
+      }),
+      context,
+    );
+    return { id: certificateId, revision: outcome.revision, position: outcome.position, created: true };
+  }
+}

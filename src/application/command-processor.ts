@@ -1,0 +1,161 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CommandMetadata, Decider, DomainEvent } from '../domain/decider';
+import { DomainError, conflict } from '../domain/errors';
+import { derivedId, type CommandContext } from './command-context';
+import { CLOCK, type Clock } from './ports/clock';
+import {
+  EVENT_STORE,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type EventToAppend,
+  type StoredEvent,
+} from './ports/event-store';
+
+export const SCHEMA_VERSION = 1;
+
+/** A stream folded into its decider's state. */
+export interface LoadedStream<S> {
+  readonly streamId: string;
+  readonly state: S;
+  /** Revision of the last event, -1 when the stream does not exist. */
+  readonly revision: number;
+  readonly events: readonly StoredEvent[];
+}
+
+/** The answer to a write: the entity's revision after it and the global position reached. */
+export interface StreamOutcome<E> {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: number;
+  /** The events this command wrote to the stream (also on a retried command: the original ones). */
+  readonly events: readonly E[];
+}
+
+export interface ExecuteOptions<E, S> {
+  /** Check the client's If-Match against this stream (only for the stream the client acted on). */
+  readonly checkExpectedRevision?: boolean;
+  /** Runs after a decision and before it is appended, e.g. to reserve a unique key. */
+  readonly beforeAppend?: (events: readonly E[], state: S) => Promise<void>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The load → evolve → decide → append loop, written once for every aggregate.
+ * Concurrency is optimistic: appends pass the revision that was read; a concurrent writer makes
+ * the append fail, and the command is decided again on fresh state (unless the client pinned a
+ * revision with If-Match, which then answers 409).
+ */
+@Injectable()
+export class CommandProcessor {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async load<E extends DomainEvent, S>(
+    decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>,
+    streamId: string,
+  ): Promise<LoadedStream<S>> {
+    const events = await this.eventStore.readStream(streamId);
+    let state = decider.initialState;
+    for (const event of events) state = decider.evolve(state, event as unknown as E);
+    return {
+      streamId,
+      state,
+      revision: events.length === 0 ? -1 : events[events.length - 1]!.revision,
+      events,
+    };
+  }
+
+  async execute<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    command: (state: S, metadata: CommandMetadata) => C | Promise<C>,
+    context: CommandContext,
+    options: ExecuteOptions<E, S> = {},
+  ): Promise<StreamOutcome<E>> {
+    for (let attempt = 1; ; attempt++) {
+      const stream = await this.load(decider, streamId);
+      const earlier = this.earlierOutcome<E>(stream, context.commandId);
+      if (earlier) return earlier;
+      if (
+        options.checkExpectedRevision &&
+        context.expectedRevision !== undefined &&
+        context.expectedRevision !== stream.revision
+      ) {
+        throw staleRevision(streamId, context.expectedRevision, stream.revision);
+      }
+      const metadata: CommandMetadata = { actor: context.actor, now: this.clock.now().toISOString() };
+      const decision = decider.decide(await command(stream.state, metadata), stream.state);
+      if (decision instanceof DomainError) throw decision;
+      const last = stream.events[stream.events.length - 1];
+      if (decision.length === 0) {
+        return { streamId, revision: stream.revision, position: last?.position ?? 0, events: [] };
+      }
+      await options.beforeAppend?.(decision, stream.state);
+      try {
+        const result = await this.eventStore.append(
+          streamId,
+          this.envelope(streamId, decision, context, metadata.now),
+          stream.revision === -1 ? 'no_stream' : stream.revision,
+        );
+        return {
+          streamId,
+          revision: result.nextExpectedRevision,
+          position: result.position,
+          events: decision,
+        };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (options.checkExpectedRevision && context.expectedRevision !== undefined) {
+          throw staleRevision(streamId, context.expectedRevision, error.actual);
+        }
+        if (attempt >= MAX_ATTEMPTS) throw conflict(`${streamId} is changing too fast; try again`);
+      }
+    }
+  }
+
+  /** A retried command finds its own events already in the stream and answers as the first time. */
+  private earlierOutcome<E>(stream: LoadedStream<unknown>, commandId: string): StreamOutcome<E> | null {
+    const own = stream.events.filter((event) => event.metadata.commandId === commandId);
+    if (own.length === 0) return null;
+    const last = own[own.length - 1]!;
+    return {
+      streamId: stream.streamId,
+      revision: last.revision,
+      position: last.position,
+      events: own.map((event) => ({ type: event.type, data: event.data }) as E),
+    };
+  }
+
+  private envelope(
+    streamId: string,
+    events: readonly DomainEvent[],
+    context: CommandContext,
+    occurredAt: string,
+  ): EventToAppend[] {
+    return events.map((event, index) => ({
+      id: derivedId('event', context.commandId, streamId, String(index)),
+      type: event.type,
+      schemaVersion: SCHEMA_VERSION,
+      data: event.data as Readonly<Record<string, unknown>>,
+      metadata: {
+        occurredAt,
+        actor: context.actor,
+        commandId: context.commandId,
+        correlationId: context.correlationId,
+        causationId: context.commandId,
+      },
+    }));
+  }
+}
+
+export function staleRevision(streamId: string, expected: number, actual: number): DomainError {
+  return new DomainError(
+    'conflict',
+    `revision ${expected} is stale: ${streamId} is at revision ${actual}; reload and retry`,
+    'If-Match',
+    { currentRevision: actual, stale: true },
+  );
+}

@@ -1,0 +1,89 @@
+import type { Actor } from '../../domain/actor';
+
+/** Who, when and why: carried by every stored event (DESIGN §3 envelope). */
+export interface EventMetadata {
+  readonly occurredAt: string;
+  readonly actor: Actor;
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+}
+
+export interface EventToAppend {
+  /** Derived from the command id, so a retried command appends nothing new. */
+  readonly id: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly metadata: EventMetadata;
+}
+
+export interface StoredEvent extends EventToAppend {
+  readonly streamId: string;
+  /** 0-based position of the event inside its stream. */
+  readonly revision: number;
+  /** 1-based position in the global order; positions only grow. */
+  readonly position: number;
+}
+
+/**
+ * What the writer believes about the stream: it must not exist yet, it must exist,
+ * anything goes, or its last event has exactly this revision.
+ */
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream: pass it as the next expected revision. */
+  readonly nextExpectedRevision: number;
+  /** Global position of the last event appended (or of the original events on an idempotent retry). */
+  readonly position: number;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's actual last revision, or -1 when it does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId} is at revision ${actual}, expected ${String(expected)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** An event id already stored in another stream or at another place: never silently duplicated. */
+export class DuplicateEventIdError extends Error {
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is already stored with different placement`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
+export interface SubscribeOptions {
+  /** Stops the subscription; the iterator then ends normally. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The write model's only storage. Appends are atomic per call: all events or none.
+ * Appending events whose ids are all already stored, in the same stream and order,
+ * is a no-op that answers like the original append.
+ */
+export interface EventStore {
+  append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult>;
+  /** Every event of the stream in revision order; empty when the stream does not exist. */
+  readStream(streamId: string): Promise<StoredEvent[]>;
+  /** Up to `limit` events with position > `afterPosition`, in global order. */
+  readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
+  /** Catches up from `afterPosition`, then yields live events as they are appended. */
+  subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncIterable<StoredEvent>;
+  /** Position of the newest event, 0 when empty. */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const EVENT_STORE = Symbol('EventStore');

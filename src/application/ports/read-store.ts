@@ -1,0 +1,52 @@
+/** Read models are JSON documents in named collections; they are derived and rebuildable. */
+export type ReadDocument = Readonly<Record<string, unknown>>;
+
+export interface CollectionSpec {
+  readonly name: string;
+  /** Top-level fields that queries filter or sort on. */
+  readonly indexes: readonly string[];
+}
+
+/** `doc: null` deletes the document. */
+export interface DocumentChange {
+  readonly collection: string;
+  readonly id: string;
+  readonly doc: ReadDocument | null;
+}
+
+export interface Checkpoint {
+  readonly projection: string;
+  readonly position: number;
+}
+
+export type FilterValue = string | number | boolean | null;
+
+export interface FindOptions {
+  /** Top-level field to sort by; ties are broken by id. Default: id. */
+  readonly orderBy?: string;
+  readonly direction?: 'asc' | 'desc';
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface ReadStore {
+  /** Creates collections and their indexes if missing; safe to call at every start. */
+  ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
+  get<T extends ReadDocument>(collection: string, id: string): Promise<T | null>;
+  /** Documents whose top-level fields equal every value in `filter` ({} matches all). */
+  find<T extends ReadDocument>(
+    collection: string,
+    filter: Readonly<Record<string, FilterValue>>,
+    options?: FindOptions,
+  ): Promise<T[]>;
+  count(collection: string, filter: Readonly<Record<string, FilterValue>>): Promise<number>;
+  /** Writes every change and every checkpoint in one transaction: all or nothing. */
+  commit(changes: readonly DocumentChange[], checkpoints: readonly Checkpoint[]): Promise<void>;
+  /** 0 when the projection has never committed. */
+  getCheckpoint(projection: string): Promise<number>;
+  /** Deletes every document of the collections and the projections' checkpoints (for a rebuild). */
+  reset(collections: readonly string[], projections: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const READ_STORE = Symbol('ReadStore');

@@ -1,0 +1,53 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { agencyDecider } from '../../domain/agency/agency';
+import { notFound } from '../../domain/errors';
+import { reservationDecider } from '../../domain/reservation';
+import type { PersonName } from '../../domain/worker/person-name';
+import type { Phone } from '../../domain/worker/phone';
+import type { ResidentId } from '../../domain/worker/resident-id';
+import { workerDecider, refuseUnlessOwnAgency } from '../../domain/worker/worker';
+import { derivedId, type CommandContext } from '../command-context';
+import { CommandProcessor } from '../command-processor';
+import { IDENTITY_HASHER, type IdentityHasher } from '../ports/identity-hasher';
+import { streams } from '../streams';
+import type { WriteResult } from '../write-result';
+
+export class RegisterWorkerCommand {
+  constructor(
+    readonly data: { agencyId: string; name: PersonName; idNumber: ResidentId; phone: Phone },
+    readonly context: CommandContext,
+  ) {}
+}
+
+@CommandHandler(RegisterWorkerCommand)
+export class RegisterWorkerHandler implements ICommandHandler<RegisterWorkerCommand, WriteResult> {
+  constructor(
+    private readonly processor: CommandProcessor,
+    @Inject(IDENTITY_HASHER) private readonly identityHasher: IdentityHasher,
+  ) {}
+
+  async execute({ data, context }: RegisterWorkerCommand): Promise<WriteResult> {
+    // Refuse another agency's operator before revealing whether the ID number is known.
+    const refusal = refuseUnlessOwnAgency(context.actor, data.agencyId);
+    if (refusal) throw refusal;
+    const agency = await this.processor.load(agencyDecider, streams.agency(data.agencyId));
+    if (agency.state.status !== 'registered') throw notFound(`agency ${data.agencyId} does not exist`);
+
+    const workerId = derivedId('worker', context.commandId);
+    // Rule 1: one ID number, one worker. The reservation is keyed by an HMAC of the number.
+    await this.processor.execute(
+      reservationDecider,
+      streams.identity(this.identityHasher.hash(data.idNumber)),
+      () => ({ type: 'ClaimKey' as const, data: { ownerId: workerId, what: 'this ID number' } }),
+      context,
+    );
+    const outcome = await this.processor.execute(
+      workerDecider,
+      streams.worker(workerId),
+      (_state, metadata) => ({ type: 'RegisterWorker' as const, data: { workerId, ...data }, metadata }),
+      context,
+    );
+    return { id: workerId, revision: outcome.revision, position: outcome.position, created: true };
+  }
+}

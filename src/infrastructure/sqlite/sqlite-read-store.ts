@@ -1,0 +1,239 @@
+import type Database from 'better-sqlite3';
+import type {
+  Checkpoint,
+  CollectionSpec,
+  DocumentChange,
+  FilterValue,
+  FindOptions,
+  ReadDocument,
+  ReadStore,
+} from '../../application/ports/read-store';
+import { openDatabase } from './open-database';
+
+const NAME = /^[a-z][a-z0-9_]*$/i;
+const CHECKPOINTS_TABLE = 'checkpoints';
+
+type Filter = Readonly<Record<string, FilterValue>>;
+type SqlValue = string | number | null;
+
+/** Validates a collection or field name; a bad name is a programming error, never user input. */
+function checkName(kind: 'collection' | 'field', name: string): string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new Error(`Invalid ${kind} name ${JSON.stringify(name)}: must match ${String(NAME)}`);
+  }
+  return name;
+}
+
+function checkCollectionName(name: string): string {
+  checkName('collection', name);
+  const lower = name.toLowerCase();
+  if (lower === CHECKPOINTS_TABLE || lower.startsWith('sqlite_')) {
+    throw new Error(`Invalid collection name ${JSON.stringify(name)}: reserved`);
+  }
+  return name;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The field expression; must be textually identical in queries and index definitions. */
+function fieldExpr(field: string): string {
+  return `json_extract(doc, '$.${checkName('field', field)}')`;
+}
+
+/** JSON booleans come back from json_extract as 1/0, and better-sqlite3 cannot bind booleans. */
+function toSqlValue(field: string, value: FilterValue): SqlValue {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === null || typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw new Error(`Invalid filter value for field ${JSON.stringify(field)}: ${String(value)}`);
+}
+
+function checkCount(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`Invalid ${name}: ${String(value)} (must be a non-negative integer)`);
+  }
+  return value;
+}
+
+/**
+ * ReadStore on one SQLite file: every collection is a table `(id TEXT PRIMARY KEY, doc TEXT NOT NULL)`
+ * holding the document as JSON, with one expression index per declared field.
+ */
+export class SqliteReadStore implements ReadStore {
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Lower-cased names of the collections known to exist (SQLite table names are case-insensitive). */
+  private readonly collections = new Set<string>();
+  private closed = false;
+
+  private constructor(private readonly db: Database.Database) {
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdent(CHECKPOINTS_TABLE)} ` +
+        '(projection TEXT PRIMARY KEY, position INTEGER NOT NULL)',
+    );
+  }
+
+  static open(file: string): SqliteReadStore {
+    const db = openDatabase(file);
+    try {
+      return new SqliteReadStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async ensureCollections(specs: readonly CollectionSpec[]): Promise<void> {
+    for (const spec of specs) {
+      checkCollectionName(spec.name);
+      spec.indexes.forEach((field) => checkName('field', field));
+    }
+    this.db.transaction(() => {
+      for (const spec of specs) {
+        const table = quoteIdent(spec.name);
+        this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
+        for (const field of spec.indexes) {
+          const index = quoteIdent(`ix:${spec.name}:${field}`);
+          this.db.exec(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (${fieldExpr(field)})`);
+        }
+      }
+    })();
+    for (const spec of specs) this.collections.add(spec.name.toLowerCase());
+  }
+
+  async get<T extends ReadDocument>(collection: string, id: string): Promise<T | null> {
+    const json = this.statement(`SELECT doc FROM ${this.table(collection)} WHERE id = ?`).get(id) as
+      string | undefined;
+    return json === undefined ? null : (JSON.parse(json) as T);
+  }
+
+  async find<T extends ReadDocument>(
+    collection: string,
+    filter: Filter,
+    options: FindOptions = {},
+  ): Promise<T[]> {
+    const table = this.table(collection);
+    const { where, params } = this.where(filter);
+    const direction = options.direction ?? 'asc';
+    if (direction !== 'asc' && direction !== 'desc') {
+      throw new Error(`Invalid sort direction ${JSON.stringify(direction)}`);
+    }
+    const dir = direction.toUpperCase();
+    const orderBy =
+      options.orderBy === undefined || options.orderBy === 'id'
+        ? `id ${dir}`
+        : `${fieldExpr(options.orderBy)} ${dir}, id ${dir}`;
+    const limit = checkCount('limit', options.limit);
+    const offset = checkCount('offset', options.offset);
+    let sql = `SELECT doc FROM ${table}${where} ORDER BY ${orderBy}`;
+    if (limit !== undefined || offset !== undefined) {
+      sql += ' LIMIT ? OFFSET ?';
+      params.push(limit ?? -1, offset ?? 0);
+    }
+    const rows = this.statement(sql).all(...params) as string[];
+    return rows.map((json) => JSON.parse(json) as T);
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    const table = this.table(collection);
+    const { where, params } = this.where(filter);
+    return this.statement(`SELECT count(*) FROM ${table}${where}`).get(...params) as number;
+  }
+
+  async commit(changes: readonly DocumentChange[], checkpoints: readonly Checkpoint[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const change of changes) {
+        const table = this.table(change.collection);
+        if (typeof change.id !== 'string') {
+          throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
+        }
+        if (change.doc === null) {
+          this.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
+        } else {
+          this.statement(
+            `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc`,
+          ).run(change.id, JSON.stringify(change.doc));
+        }
+      }
+      for (const { projection, position } of checkpoints) {
+        if (typeof projection !== 'string' || !Number.isSafeInteger(position)) {
+          throw new Error(`Invalid checkpoint ${JSON.stringify({ projection, position })}`);
+        }
+        this.statement(
+          `INSERT INTO ${quoteIdent(CHECKPOINTS_TABLE)} (projection, position) VALUES (?, ?) ` +
+            'ON CONFLICT(projection) DO UPDATE SET position = excluded.position',
+        ).run(projection, position);
+      }
+    })();
+  }
+
+  async getCheckpoint(projection: string): Promise<number> {
+    const position = this.statement(
+      `SELECT position FROM ${quoteIdent(CHECKPOINTS_TABLE)} WHERE projection = ?`,
+    ).get(projection) as number | undefined;
+    return position ?? 0;
+  }
+
+  async reset(collections: readonly string[], projections: readonly string[]): Promise<void> {
+    const tables = collections.map((collection) => this.table(collection));
+    this.db.transaction(() => {
+      for (const table of tables) this.statement(`DELETE FROM ${table}`).run();
+      for (const projection of projections) {
+        this.statement(`DELETE FROM ${quoteIdent(CHECKPOINTS_TABLE)} WHERE projection = ?`).run(projection);
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** The quoted table of a collection that was ensured (by this instance, or earlier on the same file). */
+  private table(collection: string): string {
+    checkCollectionName(collection);
+    const key = collection.toLowerCase();
+    if (!this.collections.has(key)) {
+      const exists = this.statement(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
+      ).get(collection);
+      if (exists === undefined) {
+        throw new Error(
+          `Read collection ${JSON.stringify(collection)} was never ensured (ensureCollections)`,
+        );
+      }
+      this.collections.add(key);
+    }
+    return quoteIdent(collection);
+  }
+
+  private where(filter: Filter): { where: string; params: SqlValue[] } {
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    for (const [field, value] of Object.entries(filter)) {
+      if (value === null) {
+        clauses.push(`${fieldExpr(field)} IS NULL`);
+      } else {
+        clauses.push(`${fieldExpr(field)} = ?`);
+        params.push(toSqlValue(field, value));
+      }
+    }
+    return { where: clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`, params };
+  }
+
+  /** Prepared statements cached by SQL text; readers return their single column (pluck). */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      if (this.closed) throw new Error('SqliteReadStore is closed');
+      statement = this.db.prepare(sql);
+      if (statement.reader) statement.pluck();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventToAppend, StoredEvent } from '../../src/application/ports/event-store';
+import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { describeEventStoreContract } from './event-store.contract';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'event-store-sqlite-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One file shared by the whole contract suite, like a shared server would be. */
+const sharedFile = (): string => join(dir, 'contract.sqlite');
+
+describeEventStoreContract('SQLite', {
+  open: async () => SqliteEventStore.open(sharedFile()),
+  reopen: async () => SqliteEventStore.open(sharedFile()),
+});
+
+const event = (): EventToAppend => ({
+  id: randomUUID(),
+  type: 'WorkerRegistered',
+  schemaVersion: 1,
+  data: { name: '张三丰' },
+  metadata: {
+    occurredAt: '2024-05-01T08:30:00.000Z',
+    actor: { id: 'operator-1', role: 'agency_operator' },
+    commandId: 'c',
+    correlationId: 'c',
+    causationId: 'c',
+  },
+});
+
+async function nextWithin<T>(iterator: AsyncIterator<T>, ms: number): Promise<IteratorResult<T> | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      iterator.next(),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('SqliteEventStore specifics', () => {
+  const freshFile = (): string => join(dir, `${randomUUID()}.sqlite`);
+
+  it('numbers positions 1, 2, 3… on a new file', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    try {
+      expect(await store.headPosition()).toBe(0);
+      await store.append('s-1', [event(), event()], 'no_stream');
+      await store.append('s-2', [event()], 'no_stream');
+      expect((await store.readAll(0, 10)).map((e) => e.position)).toEqual([1, 2, 3]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects an empty append as a programming error', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    try {
+      await expect(store.append('s-1', [], 'any')).rejects.toThrow('no events given');
+      expect(await store.headPosition()).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets a subscription see events written through another connection to the same file', async () => {
+    const file = freshFile();
+    const reader = SqliteEventStore.open(file);
+    const writer = SqliteEventStore.open(file);
+    const controller = new AbortController();
+    const iterator = reader.subscribeToAll(0, { signal: controller.signal })[Symbol.asyncIterator]();
+    try {
+      const pending = nextWithin(iterator, 2000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const appended = event();
+      await writer.append('s-1', [appended], 'no_stream');
+
+      const next = await pending;
+      expect(next).not.toBe('timeout');
+      expect((next as IteratorResult<StoredEvent>).value).toMatchObject({ id: appended.id, position: 1 });
+    } finally {
+      controller.abort();
+      await iterator.return?.();
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('ends its subscriptions when closed', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    const iterator = store.subscribeToAll(0)[Symbol.asyncIterator]();
+    const pending = nextWithin(iterator, 2000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    await store.close();
+
+    expect(await pending).toEqual({ done: true, value: undefined });
+  });
+
+  it('delivers a long backlog in batches without skipping or repeating', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    const controller = new AbortController();
+    try {
+      let expected: number | 'no_stream' = 'no_stream';
+      for (let i = 0; i < 5; i++) {
+        const result = await store.append(
+          's-1',
+          Array.from({ length: 500 }, () => event()),
+          expected,
+        );
+        expected = result.nextExpectedRevision;
+      }
+      const positions: number[] = [];
+      for await (const e of store.subscribeToAll(0, { signal: controller.signal })) {
+        positions.push(e.position);
+        if (positions.length === 2500) controller.abort();
+      }
+      expect(positions).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  });
+});
