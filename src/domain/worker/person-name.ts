@@ -23,7 +23,9 @@ export function parsePersonName(raw: unknown, field = 'name'): PersonName {
   const name = trimmed.normalize('NFC').replace(/\s+/gu, ' ').replace(MIDDLE_DOT_VARIANTS, '·');
   if (/\p{N}/u.test(name)) throw invalidField(field, 'must not contain digits');
   const length = Array.from(name).length;
-  if (length > MAX_LENGTH) throw invalidField(field, `must be at most ${MAX_LENGTH} characters (got ${length})`);
+  if (length > MAX_LENGTH) {
+    throw invalidField(field, `must be at most ${MAX_LENGTH} characters (got ${length})`);
+  }
   if (!ALLOWED.test(name)) {
     throw invalidField(field, "may contain only letters, spaces and the separators · . - '");
   }

@@ -50,9 +50,13 @@ function problemWith(id: string, today: string | undefined): string | undefined 
       : `must be 18 characters (got ${id.length})`;
   }
   if (!/^\d{17}[\dX]$/.test(id)) return 'must be 17 digits followed by a digit or X';
-  if (!PROVINCE_CODES.has(id.slice(0, 2))) return 'does not start with a real province code (first two digits)';
+  if (!PROVINCE_CODES.has(id.slice(0, 2))) {
+    return 'does not start with a real province code (first two digits)';
+  }
   const birth = isoDateOf(id.slice(6, 14));
-  if (birth === undefined) return 'contains an impossible birth date (digits 7–14 must be a real date YYYYMMDD)';
+  if (birth === undefined) {
+    return 'contains an impossible birth date (digits 7–14 must be a real date YYYYMMDD)';
+  }
   if (birth < EARLIEST_BIRTH_DATE) return `contains a birth date before ${EARLIEST_BIRTH_DATE}`;
   if (today !== undefined && birth > today) return 'contains a birth date in the future';
   if (checkCharOf(id) !== id[17]) {
@@ -89,7 +93,9 @@ export function parseResidentId(raw: unknown, options: ResidentIdOptions = {}): 
  */
 export function composeResidentId(region6: string, birthYYYYMMDD: string, sequence3: string): ResidentId {
   if (!/^\d{6}$/.test(region6)) throw new Error(`region6 must be 6 digits, got '${region6}'`);
-  if (!/^\d{8}$/.test(birthYYYYMMDD)) throw new Error(`birthYYYYMMDD must be 8 digits, got '${birthYYYYMMDD}'`);
+  if (!/^\d{8}$/.test(birthYYYYMMDD)) {
+    throw new Error(`birthYYYYMMDD must be 8 digits, got '${birthYYYYMMDD}'`);
+  }
   if (!/^\d{3}$/.test(sequence3)) throw new Error(`sequence3 must be 3 digits, got '${sequence3}'`);
   const first17 = region6 + birthYYYYMMDD + sequence3;
   const id = first17 + checkCharOf(first17);

@@ -18,7 +18,9 @@ function refusal(run: () => unknown): DomainError {
 }
 
 function expectRefused(raw: unknown, problem: RegExp, field = 'code'): DomainError {
-  const error = refusal(() => (field === 'code' ? parseCertificateCode(raw) : parseCertificateCode(raw, field)));
+  const error = refusal(() =>
+    field === 'code' ? parseCertificateCode(raw) : parseCertificateCode(raw, field),
+  );
   expect(error.kind).toBe('invalid');
   expect(error.field).toBe(field);
   expect(error.message.startsWith(`${field} `)).toBe(true);
@@ -91,7 +93,9 @@ describe('parseCertificateCode', () => {
     it('when typed in lower case, grouped with hyphens or spaces, then it is normalised', () => {
       expect(parseCertificateCode(valid.toLowerCase())).toBe(valid);
       expect(parseCertificateCode(formatCertificateCode(valid))).toBe(valid);
-      expect(parseCertificateCode(` ${valid.slice(0, 4)} ${valid.slice(4, 8)} ${valid.slice(8)} `)).toBe(valid);
+      expect(parseCertificateCode(` ${valid.slice(0, 4)} ${valid.slice(4, 8)} ${valid.slice(8)} `)).toBe(
+        valid,
+      );
     });
   });
 

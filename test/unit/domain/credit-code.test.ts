@@ -123,12 +123,15 @@ describe('composeCreditCode', () => {
   });
 
   describe('given malformed input', () => {
-    it.each([['9135010'], ['91350100M000100Y4X'], ['91A50100M000100Y4'], ['91350100m000100Y4'], ['91350100O000100Y4']])(
-      'when composed from %p, then a plain programming error is thrown',
-      (first17) => {
-        expect(() => composeCreditCode(first17)).toThrow(Error);
-        expect(() => composeCreditCode(first17)).not.toThrow(DomainError);
-      },
-    );
+    it.each([
+      ['9135010'],
+      ['91350100M000100Y4X'],
+      ['91A50100M000100Y4'],
+      ['91350100m000100Y4'],
+      ['91350100O000100Y4'],
+    ])('when composed from %p, then a plain programming error is thrown', (first17) => {
+      expect(() => composeCreditCode(first17)).toThrow(Error);
+      expect(() => composeCreditCode(first17)).not.toThrow(DomainError);
+    });
   });
 });

@@ -1,5 +1,10 @@
 import { DomainError } from '../../../src/domain/errors';
-import { districtName, parseDistrict, SHANGHAI_DISTRICTS, type DistrictCode } from '../../../src/domain/agency/district';
+import {
+  districtName,
+  parseDistrict,
+  SHANGHAI_DISTRICTS,
+  type DistrictCode,
+} from '../../../src/domain/agency/district';
 
 function refusal(run: () => unknown): DomainError {
   try {

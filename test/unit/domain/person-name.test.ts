@@ -74,9 +74,12 @@ describe('parsePersonName', () => {
   });
 
   describe('given bad characters', () => {
-    it.each([['张三1'], ['Agent 007'], ['张３'], ['Ⅷ世']])('when %p contains digits, then it is refused', (raw) => {
-      expectRefused(raw, /must not contain digits/);
-    });
+    it.each([['张三1'], ['Agent 007'], ['张３'], ['Ⅷ世']])(
+      'when %p contains digits, then it is refused',
+      (raw) => {
+        expectRefused(raw, /must not contain digits/);
+      },
+    );
 
     it.each([['张\n三'], ['张\u0000三'], ['张\u200b三'], ['John\tSmith'], ['张\u202e三']])(
       'when %p contains control or invisible characters, then it is refused',

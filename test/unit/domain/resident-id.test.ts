@@ -48,12 +48,13 @@ describe('parseResidentId', () => {
   });
 
   describe('given other real-format numbers', () => {
-    it.each([[composeLike('440305', '19800101', '001')], [composeLike('310101', '19900307', '453')], [composeLike('650102', '20000229', '001')]])(
-      'when %s is parsed, then it is accepted',
-      (id) => {
-        expect(parseResidentId(id)).toBe(id);
-      },
-    );
+    it.each([
+      [composeLike('440305', '19800101', '001')],
+      [composeLike('310101', '19900307', '453')],
+      [composeLike('650102', '20000229', '001')],
+    ])('when %s is parsed, then it is accepted', (id) => {
+      expect(parseResidentId(id)).toBe(id);
+    });
   });
 
   describe('given a valid number with a wrong check character', () => {

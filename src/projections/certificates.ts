@@ -1,0 +1,129 @@
+import type { StoredEvent } from '../application/ports/event-store';
+import {
+  certificateDecider,
+  type CertificateState,
+  type CertificateStatus,
+} from '../domain/certificate/certificate';
+import {
+  awaitedGate,
+  certificateEventTypes,
+  certificateIdOf,
+  type RecordedCertificateEvent,
+} from './certificate-events';
+import { documentProjection } from './projection';
+
+/** Current state of one certificate, as staff see it. */
+export interface CertificateDoc {
+  [key: string]: unknown;
+  id: string;
+  workerId: string;
+  agencyId: string;
+  district: string;
+  status: CertificateStatus;
+  awaiting: string | null;
+  code: string | null;
+  appliedAt: string;
+  issuedAt: string | null;
+  handedOver: { mode: string; batchRef: string | null; at: string } | null;
+  rejection: { gate: string; reason: string; at: string } | null;
+  revocation: { reason: string; at: string; byRole: string } | null;
+  updatedAt: string;
+  revision: number;
+  position: number;
+}
+
+export const CERTIFICATES = 'certificates';
+
+/** The doc keeps the decider's own state, so the read model can never disagree with the write model. */
+function stateOf(doc: CertificateDoc | null): CertificateState {
+  if (!doc) return certificateDecider.initialState;
+  const base = {
+    certificateId: doc.id,
+    workerId: doc.workerId,
+    agencyId: doc.agencyId,
+    district: doc.district,
+  };
+  switch (doc.status) {
+    case 'issued':
+      return {
+        ...base,
+        status: 'issued',
+        code: doc.code ?? '',
+        handedOver: doc.handedOver
+          ? {
+              mode: doc.handedOver.mode as 'individual' | 'collective',
+              batchRef: doc.handedOver.batchRef ?? undefined,
+            }
+          : null,
+      };
+    case 'rejected':
+      return {
+        ...base,
+        status: 'rejected',
+        gate: doc.rejection!.gate as never,
+        reason: doc.rejection!.reason,
+      };
+    case 'revoked':
+      return { ...base, status: 'revoked', reason: doc.revocation!.reason };
+    case 'none':
+      return certificateDecider.initialState;
+    default:
+      return { ...base, status: doc.status };
+  }
+}
+
+export const certificatesProjection = documentProjection<CertificateDoc>({
+  name: 'certificates',
+  collection: { name: CERTIFICATES, indexes: ['agencyId', 'workerId', 'status', 'code'] },
+  eventTypes: certificateEventTypes,
+  idOf: certificateIdOf,
+  evolve: (doc, stored: StoredEvent) => {
+    const event = stored as RecordedCertificateEvent;
+    const state = certificateDecider.evolve(stateOf(doc), event);
+    if (state.status === 'none') return doc;
+    const at = event.metadata.occurredAt;
+    const previous: CertificateDoc = doc ?? {
+      id: state.certificateId,
+      workerId: state.workerId,
+      agencyId: state.agencyId,
+      district: state.district,
+      status: state.status,
+      awaiting: null,
+      code: null,
+      appliedAt: at,
+      issuedAt: null,
+      handedOver: null,
+      rejection: null,
+      revocation: null,
+      updatedAt: at,
+      revision: event.revision,
+      position: event.position,
+    };
+    const next: CertificateDoc = {
+      ...previous,
+      status: state.status,
+      awaiting: awaitedGate(state.status),
+      updatedAt: at,
+      revision: event.revision,
+      position: event.position,
+    };
+    switch (state.status) {
+      case 'issued':
+        next.code = state.code;
+        if (event.type === 'CertificateIssued') next.issuedAt = at;
+        if (state.handedOver && !previous.handedOver) {
+          next.handedOver = { mode: state.handedOver.mode, batchRef: state.handedOver.batchRef ?? null, at };
+        }
+        break;
+      case 'rejected':
+        next.rejection = { gate: state.gate, reason: state.reason, at };
+        break;
+      case 'revoked':
+        next.revocation = { reason: state.reason, at, byRole: event.metadata.actor.role };
+        break;
+      default:
+        break;
+    }
+    return next;
+  },
+});

@@ -1,0 +1,110 @@
+import type { StoredEvent } from '../application/ports/event-store';
+import type { CertificateIssued } from '../domain/certificate/certificate';
+import type { WorkerInfoUpdated } from '../domain/worker/worker';
+import { maskName } from '../domain/worker/person-name';
+import { AGENCIES, type AgencyDoc } from './agencies';
+import type { RecordedCertificateEvent } from './certificate-events';
+import type { Projection, ProjectionContext, Recorded } from './projection';
+import { WORKERS, type WorkerDoc } from './workers';
+
+/**
+ * What a citizen at the door sees, keyed by the code on the card. Never the ID number or the
+ * phone; the name only masked (rule 7).
+ */
+export interface PublicCertificateDoc {
+  [key: string]: unknown;
+  code: string;
+  status: 'valid' | 'revoked';
+  holder: string;
+  agency: { id: string; name: string; district: string; districtName: string };
+  issuedAt: string;
+  handedOver: boolean;
+  revokedAt: string | null;
+  training: null;
+  ratings: { count: number; average: number | null };
+  certificateId: string;
+  workerId: string;
+}
+
+export const PUBLIC_CERTIFICATES = 'public_certificates';
+
+async function update(
+  context: ProjectionContext,
+  code: string,
+  change: (doc: PublicCertificateDoc) => PublicCertificateDoc,
+): Promise<void> {
+  const doc = await context.get<PublicCertificateDoc>(PUBLIC_CERTIFICATES, code);
+  if (doc) context.put(PUBLIC_CERTIFICATES, code, change(doc));
+}
+
+/** Reads the workers and agencies collections, so it must run after their projections. */
+export const publicCertificatesProjection: Projection = {
+  name: 'public-certificates',
+  collections: [{ name: PUBLIC_CERTIFICATES, indexes: ['certificateId', 'workerId'] }],
+  eventTypes: new Set([
+    'CertificateIssued',
+    'CertificateHandedOver',
+    'CertificateRevoked',
+    'WorkerInfoUpdated',
+  ]),
+
+  async apply(stored: StoredEvent, context: ProjectionContext): Promise<void> {
+    const event = stored as RecordedCertificateEvent | Recorded<WorkerInfoUpdated>;
+    const at = event.metadata.occurredAt;
+    switch (event.type) {
+      case 'CertificateIssued':
+        return issue(event as Recorded<CertificateIssued>, context);
+      case 'CertificateHandedOver':
+      case 'CertificateRevoked': {
+        const code = await codeOf(event.data.certificateId, context);
+        if (!code) return;
+        return update(context, code, (doc) =>
+          event.type === 'CertificateRevoked'
+            ? { ...doc, status: 'revoked', revokedAt: at }
+            : { ...doc, handedOver: true },
+        );
+      }
+      case 'WorkerInfoUpdated': {
+        const { name } = event.data.personal;
+        if (name === undefined) return;
+        const worker = await context.get<WorkerDoc>(WORKERS, event.data.workerId);
+        for (const code of worker?.codes ?? [])
+          await update(context, code, (doc) => ({ ...doc, holder: maskName(name) }));
+        return;
+      }
+      default:
+        return;
+    }
+  },
+};
+
+async function codeOf(certificateId: string, context: ProjectionContext): Promise<string | null> {
+  const doc = await context.get<{ code: string | null }>('certificates', certificateId);
+  return doc?.code ?? null;
+}
+
+async function issue(event: Recorded<CertificateIssued>, context: ProjectionContext): Promise<void> {
+  const { certificateId, code, workerId } = event.data;
+  const worker = await context.get<WorkerDoc>(WORKERS, workerId);
+  if (!worker) return;
+  const agency = await context.get<AgencyDoc>(AGENCIES, worker.agencyId);
+  const doc: PublicCertificateDoc = {
+    code,
+    status: 'valid',
+    holder: maskName(worker.name),
+    agency: {
+      id: worker.agencyId,
+      name: agency?.name ?? '',
+      district: agency?.district ?? '',
+      districtName: agency?.districtName ?? '',
+    },
+    issuedAt: event.metadata.occurredAt,
+    handedOver: false,
+    revokedAt: null,
+    training: null,
+    ratings: { count: 0, average: null },
+    certificateId,
+    workerId,
+  };
+  context.put(PUBLIC_CERTIFICATES, code, doc);
+}

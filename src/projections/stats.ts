@@ -1,0 +1,129 @@
+import type { StoredEvent } from '../application/ports/event-store';
+import type { RecordedCertificateEvent } from './certificate-events';
+import { certificateEventTypes } from './certificate-events';
+import type { Projection, ProjectionContext } from './projection';
+
+/** The categories of the city's own reports. `applications` = pending + rejected + issued + revoked. */
+export interface Counters {
+  applications: number;
+  pendingReview: number;
+  rejected: number;
+  issued: number;
+  collected: number;
+  collectedCollectively: number;
+  revoked: number;
+}
+
+export interface StatsDoc extends Counters {
+  [key: string]: unknown;
+  id: string;
+  scope: 'total' | 'district' | 'agency';
+  key: string;
+}
+
+/** Where one certificate currently counts; the stats projection's own memory of it. */
+interface TrackedCertificate {
+  [key: string]: unknown;
+  id: string;
+  agencyId: string;
+  district: string;
+  bucket: 'pendingReview' | 'rejected' | 'issued' | 'revoked';
+  collected: 'individual' | 'collective' | null;
+}
+
+export const STATS = 'stats';
+const TRACKED = 'stats_certificates';
+
+export const emptyCounters = (): Counters => ({
+  applications: 0,
+  pendingReview: 0,
+  rejected: 0,
+  issued: 0,
+  collected: 0,
+  collectedCollectively: 0,
+  revoked: 0,
+});
+
+type Delta = Partial<Counters>;
+
+function collectedDelta(mode: TrackedCertificate['collected'], sign: 1 | -1): Delta {
+  if (!mode) return {};
+  return mode === 'collective' ? { collected: sign, collectedCollectively: sign } : { collected: sign };
+}
+
+/** How an event moves one certificate between the counters. */
+function transition(
+  tracked: TrackedCertificate,
+  event: RecordedCertificateEvent,
+): [TrackedCertificate, Delta] {
+  switch (event.type) {
+    case 'CertificateApplied':
+      return [tracked, { applications: 1, pendingReview: 1 }];
+    case 'CompanyCheckFailed':
+    case 'PlatformVerificationFailed':
+    case 'PoliceRecordFound':
+      return [
+        { ...tracked, bucket: 'rejected' },
+        { pendingReview: -1, rejected: 1 },
+      ];
+    case 'CertificateIssued':
+      return [
+        { ...tracked, bucket: 'issued' },
+        { pendingReview: -1, issued: 1 },
+      ];
+    case 'CertificateHandedOver':
+      return [{ ...tracked, collected: event.data.mode }, collectedDelta(event.data.mode, 1)];
+    case 'CertificateRevoked':
+      // Revoked certificates leave the issued and collected counts: those count what is valid.
+      return [
+        { ...tracked, bucket: 'revoked', collected: null },
+        { [tracked.bucket]: -1, revoked: 1, ...collectedDelta(tracked.collected, -1) },
+      ];
+    default:
+      return [tracked, {}];
+  }
+}
+
+async function add(
+  context: ProjectionContext,
+  id: string,
+  scope: StatsDoc['scope'],
+  key: string,
+  delta: Delta,
+) {
+  const doc = (await context.get<StatsDoc>(STATS, id)) ?? { id, scope, key, ...emptyCounters() };
+  const next: StatsDoc = { ...doc };
+  for (const [field, change] of Object.entries(delta) as [keyof Counters, number][]) next[field] += change;
+  context.put(STATS, id, next);
+}
+
+export const statsProjection: Projection = {
+  name: 'stats',
+  collections: [
+    { name: STATS, indexes: ['scope'] },
+    { name: TRACKED, indexes: [] },
+  ],
+  eventTypes: new Set(certificateEventTypes),
+
+  async apply(stored: StoredEvent, context: ProjectionContext): Promise<void> {
+    const event = stored as RecordedCertificateEvent;
+    const id = event.data.certificateId;
+    const tracked =
+      event.type === 'CertificateApplied'
+        ? {
+            id,
+            agencyId: event.data.agencyId,
+            district: event.data.district,
+            bucket: 'pendingReview' as const,
+            collected: null,
+          }
+        : await context.get<TrackedCertificate>(TRACKED, id);
+    if (!tracked) return;
+    const [next, delta] = transition(tracked, event);
+    if (Object.keys(delta).length === 0) return;
+    context.put(TRACKED, id, next);
+    await add(context, 'total', 'total', 'total', delta);
+    await add(context, `district:${tracked.district}`, 'district', tracked.district, delta);
+    await add(context, `agency:${tracked.agencyId}`, 'agency', tracked.agencyId, delta);
+  },
+};
