@@ -48,7 +48,10 @@ function recordConsent(scopes: readonly ConsentScope[], actor: Actor = operatorA
   };
 }
 
-function updateInfo(data: Omit<UpdateWorkerInfo['data'], 'workerId'>, actor: Actor = operatorA): UpdateWorkerInfo {
+function updateInfo(
+  data: Omit<UpdateWorkerInfo['data'], 'workerId'>,
+  actor: Actor = operatorA,
+): UpdateWorkerInfo {
   return { type: 'UpdateWorkerInfo', data: { workerId: 'worker-1', ...data }, metadata: by(actor) };
 }
 
@@ -70,7 +73,11 @@ const registered: WorkerEvent = {
 };
 const consented: WorkerEvent = {
   type: 'ConsentRecorded',
-  data: { workerId: 'worker-1', scopes: ['credit', 'criminal_record'], evidenceRef: 'consent-form-2026-0001' },
+  data: {
+    workerId: 'worker-1',
+    scopes: ['credit', 'criminal_record'],
+    evidenceRef: 'consent-form-2026-0001',
+  },
 };
 const opened = (certificateId: string): WorkerEvent => ({
   type: 'ApplicationOpened',
@@ -126,7 +133,10 @@ describe('worker decider', () => {
     });
 
     it('given a registered worker, when registered again, then it is a conflict', () => {
-      spec.given([registered]).when(registerWorker()).thenFails('conflict', 'worker worker-1 is already registered');
+      spec
+        .given([registered])
+        .when(registerWorker())
+        .thenFails('conflict', 'worker worker-1 is already registered');
     });
   });
 
@@ -145,11 +155,14 @@ describe('worker decider', () => {
       [['criminal_record'], 'scopes must include credit'],
       [[], 'scopes must include credit and criminal_record'],
       [['credit', 'credit'], 'scopes must include criminal_record'],
-    ])('given a registered worker, when consent with scopes %j is recorded, then it is invalid', (scopes, message) => {
-      const error = spec.given([registered]).when(recordConsent(scopes)).thenFails('invalid', message);
+    ])(
+      'given a registered worker, when consent with scopes %j is recorded, then it is invalid',
+      (scopes, message) => {
+        const error = spec.given([registered]).when(recordConsent(scopes)).thenFails('invalid', message);
 
-      expect(error.field).toBe('scopes');
-    });
+        expect(error.field).toBe('scopes');
+      },
+    );
 
     it('given a registered worker, when consent repeats a scope, then the scopes are recorded once each', () => {
       spec
@@ -238,7 +251,10 @@ describe('worker decider', () => {
 
   describe('OpenApplication', () => {
     it('given a worker with no certificate, when an application is opened, then ApplicationOpened names it', () => {
-      const state = spec.given([registered]).when(openApplication(null)).then([opened('cert-2')]);
+      const state = spec
+        .given([registered])
+        .when(openApplication(null))
+        .then([opened('cert-2')]);
 
       expect(state).toMatchObject({ lastCertificateId: 'cert-2' });
     });
@@ -297,7 +313,10 @@ describe('worker decider', () => {
     it('tracks consent scopes (the latest recording wins), personal data and the last certificate', () => {
       const { state } = spec.given([
         registered,
-        { type: 'ConsentRecorded', data: { workerId: 'worker-1', scopes: ['credit'], evidenceRef: 'form-1' } },
+        {
+          type: 'ConsentRecorded',
+          data: { workerId: 'worker-1', scopes: ['credit'], evidenceRef: 'form-1' },
+        },
         opened('cert-1'),
         { type: 'WorkerInfoUpdated', data: { workerId: 'worker-1', personal: { name: otherName } } },
         consented,

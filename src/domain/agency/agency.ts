@@ -1,6 +1,6 @@
 import type { Command, Decider, Decision, DomainEvent } from '../decider';
 import { assertNever } from '../decider';
-import { conflict } from '../errors';
+import { conflict, forbidden } from '../errors';
 import type { CreditCode } from './credit-code';
 import type { DistrictCode } from './district';
 
@@ -26,6 +26,9 @@ export const agencyDecider: Decider<AgencyCommand, AgencyEvent, AgencyState> = {
   decide(command: AgencyCommand, state: AgencyState): Decision<AgencyEvent> {
     switch (command.type) {
       case 'RegisterAgency':
+        if (command.metadata.actor.role !== 'platform_admin') {
+          return forbidden('only a platform_admin may register agencies');
+        }
         if (state.status !== 'unregistered') {
           return conflict(`agency ${command.data.agencyId} is already registered`);
         }

@@ -1,7 +1,7 @@
 import type { Actor } from '../actor';
 import type { Command, Decider, Decision, DomainEvent } from '../decider';
 import { assertNever } from '../decider';
-import { conflict, forbidden, type DomainError } from '../errors';
+import { conflict, forbidden, invalidField, type DomainError } from '../errors';
 import { refuseUnlessOwnAgency } from '../worker/worker';
 import type { CertificateCode } from './certificate-code';
 import { unmetIssuingRequirements, type WorkerReadiness } from './issuing-requirements';
@@ -150,6 +150,10 @@ function outOfOrder(state: CertificateState, certificateId: string, step: Gate |
   );
 }
 
+function refuseUnlessRole(actor: Actor, role: Actor['role'], step: string): DomainError | null {
+  return actor.role === role ? null : forbidden(`only a ${role} may record ${step}`);
+}
+
 /** Rule 4: revoke as the worker's own agency, or as a platform reviewer or regulator. */
 function refuseRevocation(actor: Actor, agencyId: string): DomainError | null {
   if (actor.role === 'platform_reviewer' || actor.role === 'regulator') return null;
@@ -181,9 +185,11 @@ export const certificateDecider: Decider<CertificateCommand, CertificateEvent, C
         const { outcome, note } = command.data;
         return outcome === 'passed'
           ? [{ type: 'CompanyCheckPassed', data: { certificateId, ...(note ? { note } : {}) } }]
-          : [{ type: 'CompanyCheckFailed', data: { certificateId, reason: note ?? 'company check failed' } }];
+          : [{ type: 'CompanyCheckFailed', data: { certificateId, reason: note || 'company check failed' } }];
       }
       case 'RecordPlatformVerification': {
+        const refusal = refuseUnlessRole(actor, 'platform_reviewer', 'platform verification');
+        if (refusal) return refusal;
         if (state.status !== 'awaiting_platform_verification') {
           return outOfOrder(state, certificateId, 'platform_verification');
         }
@@ -193,11 +199,13 @@ export const certificateDecider: Decider<CertificateCommand, CertificateEvent, C
           : [
               {
                 type: 'PlatformVerificationFailed',
-                data: { certificateId, reason: note ?? 'platform verification failed' },
+                data: { certificateId, reason: note || 'platform verification failed' },
               },
             ];
       }
       case 'RecordPoliceComparison': {
+        const refusal = refuseUnlessRole(actor, 'police_liaison', 'police comparison');
+        if (refusal) return refusal;
         if (state.status !== 'awaiting_police_check') return outOfOrder(state, certificateId, 'police_check');
         const { outcome, reference } = command.data;
         return outcome === 'clear'
@@ -205,6 +213,8 @@ export const certificateDecider: Decider<CertificateCommand, CertificateEvent, C
           : [{ type: 'PoliceRecordFound', data: { certificateId, reference } }];
       }
       case 'IssueCertificate': {
+        const refusal = refuseUnlessRole(actor, 'platform_reviewer', 'the issue');
+        if (refusal) return refusal;
         if (state.status !== 'awaiting_issue') return outOfOrder(state, certificateId, 'issue');
         const unmet = unmetIssuingRequirements(command.data.worker);
         if (unmet.length > 0) {
@@ -226,6 +236,9 @@ export const certificateDecider: Decider<CertificateCommand, CertificateEvent, C
           );
         if (state.handedOver) return conflict(`certificate ${certificateId} was already handed over`);
         const { mode, batchRef } = command.data;
+        if (mode === 'collective' && !batchRef) {
+          return invalidField('batchRef', 'is required for a collective hand-over (集体领卡)');
+        }
         return [
           { type: 'CertificateHandedOver', data: { certificateId, mode, ...(batchRef ? { batchRef } : {}) } },
         ];

@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Public requests one client may make per minute; 0 turns the limit off. */
+  readonly publicRateLimit: number;
+  readonly tokenIssuer: string;
+  /** How long `?minPosition=` waits for projections before answering 503. */
+  readonly consistencyWaitMs: number;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.DATA_DIR || './data'),
+    publicRateLimit: integer(env, 'PUBLIC_RATE_LIMIT', 120, 0, 10_000_000),
+    tokenIssuer: env.TOKEN_ISSUER || 'hsc-registry',
+    consistencyWaitMs: integer(env, 'CONSISTENCY_WAIT_MS', 2000, 0, 60_000),
+  };
+}
+
+export const APP_CONFIG = Symbol('AppConfig');

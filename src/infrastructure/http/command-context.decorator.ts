@@ -1,0 +1,40 @@
+import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { commandIdFor, type CommandContext } from '../../application/command-context';
+import type { AuthenticatedRequest } from './auth';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+function header(request: AuthenticatedRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `If-Match: 3`, `"3"` or `W/"3"`: the revision the client last saw. */
+export function parseIfMatch(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '*') return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(raw.trim());
+  if (!match) throw new BadRequestException('If-Match must be a revision number, e.g. If-Match: "3"');
+  return Number(match[1]);
+}
+
+/** Builds the command's context from the token and the request headers. */
+export const WriteContext = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): CommandContext => {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const actor = request.actor!;
+    const key = header(request, 'idempotency-key');
+    if (key !== undefined && !KEY_PATTERN.test(key)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
+    }
+    const correlation = header(request, 'x-correlation-id');
+    const expectedRevision = parseIfMatch(header(request, 'if-match'));
+    const commandId = commandIdFor(actor, key);
+    return {
+      actor,
+      commandId,
+      correlationId: correlation && KEY_PATTERN.test(correlation) ? correlation : randomUUID(),
+      ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+    };
+  },
+);
