@@ -1,0 +1,135 @@
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { RegisterAgencyHandler } from '../application/agency/register-agency';
+import { GetActorDecisionsHandler } from '../application/audit/decision-queries';
+import { ApplyForCertificateHandler } from '../application/certificate/apply-for-certificate';
+import {
+  GetAccountabilityHandler,
+  GetCertificateHandler,
+  GetCertificateHistoryHandler,
+  GetPublicCertificateHandler,
+  GetQueueHandler,
+} from '../application/certificate/certificate-queries';
+import { ChangeCertificateHandler } from '../application/certificate/change-certificate';
+import { IssueCertificateHandler } from '../application/certificate/issue-certificate';
+import { CommandProcessor } from '../application/command-processor';
+import { CLOCK, systemClock, type Clock } from '../application/ports/clock';
+import { EVENT_STORE, type EventStore } from '../application/ports/event-store';
+import { IDENTITY_HASHER } from '../application/ports/identity-hasher';
+import { READ_STORE, type ReadStore } from '../application/ports/read-store';
+import { GetStatsHandler } from '../application/stats/stats-query';
+import { ChangeWorkerHandler } from '../application/worker/change-worker';
+import { RegisterWorkerHandler } from '../application/worker/register-worker';
+import { ProjectionRunner } from '../projections/projection-runner';
+import { loadTokenKeys } from './auth/token-keys';
+import { APP_CONFIG, type AppConfig } from './config/config';
+import { HmacIdentityHasher } from './crypto/hmac-identity-hasher';
+import { AgencyController } from './http/agency/agency.controller';
+import { AuditController } from './http/audit/audit.controller';
+import { AuthGuard, TOKEN_KEYS } from './http/auth';
+import { CertificateController } from './http/certificate/certificate.controller';
+import { PublicController } from './http/certificate/public.controller';
+import { QueueController } from './http/certificate/queue.controller';
+import { ConsistencyInterceptor } from './http/consistency.interceptor';
+import { ErrorFilter } from './http/error.filter';
+import { PublicRateLimit } from './http/public-rate-limit';
+import { StatsController } from './http/stats/stats.controller';
+import { SystemController } from './http/system/system.controller';
+import { WorkerController } from './http/worker/worker.controller';
+import { createProjectionRunner } from './read-models';
+import { openEventStore, openReadStore } from './storage';
+
+const COMMAND_HANDLERS = [
+  RegisterAgencyHandler,
+  RegisterWorkerHandler,
+  ChangeWorkerHandler,
+  ApplyForCertificateHandler,
+  ChangeCertificateHandler,
+  IssueCertificateHandler,
+];
+
+const QUERY_HANDLERS = [
+  GetCertificateHandler,
+  GetPublicCertificateHandler,
+  GetCertificateHistoryHandler,
+  GetAccountabilityHandler,
+  GetQueueHandler,
+  GetActorDecisionsHandler,
+  GetStatsHandler,
+];
+
+/** Starts the projections with the app and closes the stores last, after requests have drained. */
+class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  constructor(
+    private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.eventStore.close();
+    await this.readStore.close();
+  }
+}
+
+export interface AppOptions {
+  readonly config: AppConfig;
+  readonly clock?: Clock;
+}
+
+@Module({})
+export class AppModule {
+  static register({ config, clock = systemClock }: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [
+        AgencyController,
+        WorkerController,
+        CertificateController,
+        PublicController,
+        AuditController,
+        QueueController,
+        StatsController,
+        SystemController,
+      ],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+        { provide: EVENT_STORE, useFactory: () => openEventStore(config.dataDir) },
+        { provide: READ_STORE, useFactory: () => openReadStore(config.dataDir) },
+        { provide: IDENTITY_HASHER, useFactory: () => HmacIdentityHasher.fromDataDir(config.dataDir) },
+        { provide: TOKEN_KEYS, useFactory: () => loadTokenKeys(config.dataDir) },
+        {
+          provide: ProjectionRunner,
+          useFactory: createProjectionRunner,
+          inject: [EVENT_STORE, READ_STORE],
+        },
+        CommandProcessor,
+        PublicRateLimit,
+        Lifecycle,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
+        ...COMMAND_HANDLERS,
+        ...QUERY_HANDLERS,
+      ],
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './infrastructure/config/config';
+import { createApp } from './infrastructure/create-app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp({ config });
+  await app.listen(config.port, config.host);
+  console.log(
+    `registry listening on http://${config.host}:${config.port} (data in ${config.dataDir}); docs at /docs`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});
