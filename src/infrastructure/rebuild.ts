@@ -1,0 +1,44 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { PROJECTIONS } from '../projections';
+import { createProjectionRunner } from './read-models';
+import { openEventStore, openReadStore, readStoreFile } from './storage';
+
+export interface RebuildReport {
+  readonly position: number;
+  readonly seconds: number;
+  readonly file: string;
+}
+
+function removeDatabase(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+}
+
+/**
+ * Replays the whole log from position 0 into a fresh read-model file. With `swap`, the fresh file
+ * then replaces DATA_DIR's read models in one rename, so readers never see a half-built state.
+ */
+export async function rebuildReadModels(
+  dataDir: string,
+  options: { target?: string; swap?: boolean } = {},
+): Promise<RebuildReport> {
+  const live = readStoreFile(dataDir);
+  const target = options.target ?? `${live}.rebuilding`;
+  removeDatabase(target);
+  const started = process.hrtime.bigint();
+  const eventStore = openEventStore(dataDir);
+  const readStore = openReadStore(dataDir, target);
+  try {
+    const position = await createProjectionRunner(eventStore, readStore).catchUp();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { position, seconds, file: options.swap ? live : target };
+  } finally {
+    await readStore.close();
+    await eventStore.close();
+    if (options.swap) {
+      if (existsSync(live)) removeDatabase(live);
+      renameSync(target, live);
+    }
+  }
+}
+
+export const PROJECTION_NAMES = PROJECTIONS.map((projection) => projection.name);

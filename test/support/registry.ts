@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Role } from '../../src/domain/actor';
+import { loadTokenKeys } from '../../src/infrastructure/auth/token-keys';
+import { signToken } from '../../src/infrastructure/auth/tokens';
+import { loadConfig, type AppConfig } from '../../src/infrastructure/config/config';
+import { createApp } from '../../src/infrastructure/create-app';
+
+export interface HttpAnswer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The real service, listening on a loopback port, with its data in a temporary DATA_DIR. */
+export interface RunningRegistry {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly app: NestFastifyApplication;
+  token(role: Role, agencyId?: string, sub?: string): Promise<string>;
+  request(method: string, path: string, options?: RequestOptions): Promise<HttpAnswer>;
+  /** Stops the service, keeping DATA_DIR. */
+  close(): Promise<void>;
+}
+
+export function temporaryDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hsc-registry-'));
+}
+
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+export async function startRegistry(
+  dataDir = temporaryDataDir(),
+  overrides: Partial<AppConfig> = {},
+): Promise<RunningRegistry> {
+  process.env.LOG_LEVEL = 'silent';
+  const config: AppConfig = { ...loadConfig({}), dataDir, port: 0, host: '127.0.0.1', ...overrides };
+  const app = await createApp({ config });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const keys = await loadTokenKeys(dataDir);
+
+  return {
+    url,
+    dataDir,
+    app,
+    token: (role, agencyId, sub) =>
+      signToken(keys, config.tokenIssuer, {
+        sub: sub ?? `${role}-${agencyId ?? 'city'}`,
+        role,
+        ...(agencyId ? { agencyId } : {}),
+      }),
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const response = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    close: () => app.close(),
+  };
+}
