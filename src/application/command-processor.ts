@@ -71,7 +71,7 @@ export class CommandProcessor {
   async execute<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
     streamId: string,
-    command: (state: S, metadata: CommandMetadata) => C | Promise<C>,
+    command: (state: S, metadata: CommandMetadata, stream: LoadedStream<S>) => C | Promise<C>,
     context: CommandContext,
     options: ExecuteOptions<E, S> = {},
   ): Promise<StreamOutcome<E>> {
@@ -87,7 +87,7 @@ export class CommandProcessor {
         throw staleRevision(streamId, context.expectedRevision, stream.revision);
       }
       const metadata: CommandMetadata = { actor: context.actor, now: this.clock.now().toISOString() };
-      const decision = decider.decide(await command(stream.state, metadata), stream.state);
+      const decision = decider.decide(await command(stream.state, metadata, stream), stream.state);
       if (decision instanceof DomainError) throw decision;
       const last = stream.events[stream.events.length - 1];
       if (decision.length === 0) {

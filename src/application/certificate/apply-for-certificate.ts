@@ -5,6 +5,7 @@ import { notFound } from '../../domain/errors';
 import { workerDecider } from '../../domain/worker/worker';
 import { derivedId, type CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
+import type { StoredEvent } from '../ports/event-store';
 import { streams } from '../streams';
 import type { WriteResult } from '../write-result';
 
@@ -30,14 +31,13 @@ export class ApplyForCertificateHandler implements ICommandHandler<ApplyForCerti
     await this.processor.execute(
       workerDecider,
       streams.worker(workerId),
-      async (worker, metadata) => {
+      async (worker, metadata, stream) => {
         if (worker.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
         agencyId = worker.agencyId;
         const lastId = worker.lastCertificateId;
-        const last = lastId
-          ? await this.processor.load(certificateDecider, streams.certificate(lastId))
+        const current = lastId
+          ? { certificateId: lastId, active: await this.stillActive(lastId, stream.events, metadata.now) }
           : null;
-        const current = lastId && last ? { certificateId: lastId, active: isActive(last.state) } : null;
         return { type: 'OpenApplication' as const, data: { workerId, certificateId, current }, metadata };
       },
       context,
@@ -62,4 +62,20 @@ export class ApplyForCertificateHandler implements ICommandHandler<ApplyForCerti
     );
     return { id: certificateId, revision: outcome.revision, position: outcome.position, created: true };
   }
+
+  /**
+   * Whether the worker's last application still counts against rule 2. One whose certificate
+   * stream does not exist yet is another request between its two appends: in flight, so active,
+   * unless it was opened so long ago that its request must have died (its own retry completes it).
+   */
+  private async stillActive(certificateId: string, workerEvents: readonly StoredEvent[], now: string) {
+    const certificate = await this.processor.load(certificateDecider, streams.certificate(certificateId));
+    if (certificate.revision >= 0) return isActive(certificate.state);
+    const opened = workerEvents.findLast(
+      (event) => event.type === 'ApplicationOpened' && event.data.certificateId === certificateId,
+    );
+    return !!opened && Date.parse(now) - Date.parse(opened.metadata.occurredAt) < IN_FLIGHT_MS;
+  }
 }
+
+const IN_FLIGHT_MS = 60_000;
