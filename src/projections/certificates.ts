@@ -3,6 +3,7 @@ import {
   certificateDecider,
   type CertificateState,
   type CertificateStatus,
+  type Gate,
 } from '../domain/certificate/certificate';
 import {
   awaitedGate,
@@ -60,7 +61,7 @@ function stateOf(doc: CertificateDoc | null): CertificateState {
       return {
         ...base,
         status: 'rejected',
-        gate: doc.rejection!.gate as never,
+        gate: doc.rejection!.gate as Gate,
         reason: doc.rejection!.reason,
       };
     case 'revoked':
