@@ -18,7 +18,10 @@ export function derivedId(...parts: string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The command id: scoped to the caller so two clients' idempotency keys never collide. */
-export function commandIdFor(actor: Actor, idempotencyKey: string | undefined): string {
-  return idempotencyKey ? derivedId('command', actor.id, idempotencyKey) : randomUUID();
+/**
+ * The command id: scoped to the caller so two clients' idempotency keys never collide, and to the
+ * operation (method and path) so a key reused on another route or entity is another command, not a retry.
+ */
+export function commandIdFor(actor: Actor, idempotencyKey: string | undefined, operation: string): string {
+  return idempotencyKey ? derivedId('command', actor.id, operation, idempotencyKey) : randomUUID();
 }

@@ -6,6 +6,13 @@ export const streams = {
   identity: (idNumberHash: string) => `identity-${idNumberHash}`,
   creditCode: (creditCode: string) => `creditcode-${creditCode}`,
   certificateCode: (code: string) => `certcode-${code}`,
+  /** A caller's Idempotency-Key (hashed), bound to the one request it was first used for. */
+  idempotencyKey: (callerKeyHash: string) => `idempotency-${callerKeyHash}`,
+  trainingProvider: (providerId: string) => `trainingprovider-${providerId}`,
+  /** A training provider's credit code, reserved apart from agencies' (one company may be both). */
+  providerCreditCode: (creditCode: string) => `providercreditcode-${creditCode}`,
+  trainingSession: (sessionId: string) => `training-${sessionId}`,
+  trainingRecord: (workerId: string) => `trainingrecord-${workerId}`,
 } as const;
 
 export function categoryOf(streamId: string): string {

@@ -40,6 +40,7 @@ import { PublicController } from './http/certificate/public.controller';
 import { QueueController } from './http/certificate/queue.controller';
 import { ConsistencyInterceptor } from './http/consistency.interceptor';
 import { ErrorFilter } from './http/error.filter';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { PublicRateLimit } from './http/public-rate-limit';
 import { StatsController } from './http/stats/stats.controller';
 import { SystemController } from './http/system/system.controller';
@@ -66,16 +67,19 @@ const QUERY_HANDLERS = [
   GetStatsHandler,
 ];
 
+const APP_OPTIONS = Symbol('AppOptions');
+
 /** Starts the projections with the app and closes the stores last, after requests have drained. */
 class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   constructor(
     private readonly runner: ProjectionRunner,
+    @Inject(APP_OPTIONS) private readonly options: AppOptions,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
+    if (this.options.followProjections !== false) await this.runner.start();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -91,11 +95,14 @@ class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicatio
 export interface AppOptions {
   readonly config: AppConfig;
   readonly clock?: Clock;
+  /** False for bulk loaders (the data generator) that rebuild the read models once at the end. */
+  readonly followProjections?: boolean;
 }
 
 @Module({})
 export class AppModule {
-  static register({ config, clock = systemClock }: AppOptions): DynamicModule {
+  static register(options: AppOptions): DynamicModule {
+    const { config, clock = systemClock } = options;
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
@@ -110,6 +117,7 @@ export class AppModule {
         SystemController,
       ],
       providers: [
+        { provide: APP_OPTIONS, useValue: options },
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
         { provide: EVENT_STORE, useFactory: () => openEventStore(config.dataDir) },
@@ -127,6 +135,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,
       ],

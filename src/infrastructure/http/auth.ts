@@ -53,7 +53,7 @@ export class AuthGuard implements CanActivate {
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (roles && !roles.includes(request.actor.role)) {
-      throw new ForbiddenException(`a ${request.actor.role} may not do this`);
+      throw new ForbiddenException(`role ${request.actor.role} may not do this`);
     }
     return true;
   }

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { commandIdFor, type CommandContext } from '../../application/command-context';
 import type { AuthenticatedRequest } from './auth';
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+/** Idempotency keys and correlation ids: 1 to 200 visible ASCII characters. */
+export const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+export const BAD_KEY_MESSAGE = 'Idempotency-Key must be 1 to 200 visible ASCII characters';
 
 function header(request: AuthenticatedRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -25,11 +27,12 @@ export const WriteContext = createParamDecorator(
     const actor = request.actor!;
     const key = header(request, 'idempotency-key');
     if (key !== undefined && !KEY_PATTERN.test(key)) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
+      throw new BadRequestException(BAD_KEY_MESSAGE);
     }
     const correlation = header(request, 'x-correlation-id');
     const expectedRevision = parseIfMatch(header(request, 'if-match'));
-    const commandId = commandIdFor(actor, key);
+    const operation = `${request.method} ${request.url.split('?')[0]}`;
+    const commandId = commandIdFor(actor, key, operation);
     return {
       actor,
       commandId,
