@@ -300,7 +300,7 @@ describe('refused requests get the right status and error body, and write nothin
         `/certificates/${awaitingIssue.id}/issue`,
         { token: own.police },
         403,
-        forbidden(expect.stringMatching(/^an? police_liaison may not do this$/)),
+        forbidden('role police_liaison may not do this'),
       );
       const awaitingVerification = await certificateUpTo(
         registry,
@@ -313,7 +313,7 @@ describe('refused requests get the right status and error body, and write nothin
         `/certificates/${awaitingVerification.id}/platform-verification`,
         { token: own.operator, body: { outcome: 'passed' } },
         403,
-        forbidden(expect.stringMatching(/^an? agency_operator may not do this$/)),
+        forbidden('role agency_operator may not do this'),
       );
       const trainer = await registry.token('training_provider', 'provider-1');
       await refused(
@@ -321,7 +321,7 @@ describe('refused requests get the right status and error body, and write nothin
         '/certificates',
         { token: trainer, body: { workerId: await registeredWorker(registry, own) } },
         403,
-        forbidden(expect.stringMatching(/^an? training_provider may not do this$/)),
+        forbidden('role training_provider may not do this'),
       );
       const { id } = await certificateUpTo(
         registry,
@@ -334,28 +334,28 @@ describe('refused requests get the right status and error body, and write nothin
         `/certificates/${id}/company-check`,
         { token: own.reviewer, body: { outcome: 'passed' } },
         403,
-        forbidden(expect.stringMatching(/^an? platform_reviewer may not do this$/)),
+        forbidden('role platform_reviewer may not do this'),
       );
       await refused(
         'POST',
         `/certificates/${id}/revoke`,
         { token: await registry.token('auditor'), body: { reason: 'auditors only read' } },
         403,
-        forbidden(expect.stringMatching(/^an? auditor may not do this$/)),
+        forbidden('role auditor may not do this'),
       );
       await refused(
         'POST',
         '/agencies',
         { token: own.operator, body: { name: '冒名公司', creditCode: creditCode(), district: '310101' } },
         403,
-        forbidden(expect.stringMatching(/^an? agency_operator may not do this$/)),
+        forbidden('role agency_operator may not do this'),
       );
       await refused(
         'GET',
         `/certificates/${id}`,
         { token: trainer },
         403,
-        forbidden(expect.stringMatching(/^an? training_provider may not do this$/)),
+        forbidden('role training_provider may not do this'),
       );
     });
 
