@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './infrastructure/config/config';
 import { createApp } from './infrastructure/create-app';
+import { describeStorage } from './infrastructure/storage';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   console.log(
     `registry listening on http://${config.host}:${config.port} (data in ${config.dataDir}); docs at /docs`,
   );
+  console.log(`storage: ${describeStorage(config)}`);
 }
 
 main().catch((error: unknown) => {

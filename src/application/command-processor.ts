@@ -29,6 +29,8 @@ export interface StreamOutcome<E> {
   readonly position: number;
   /** The events this command wrote to the stream (also on a retried command: the original ones). */
   readonly events: readonly E[];
+  /** True when the command had already been applied: this answer is the earlier one, nothing was written. */
+  readonly replayed?: boolean;
 }
 
 export interface ExecuteOptions<E, S> {
@@ -126,6 +128,7 @@ export class CommandProcessor {
       revision: last.revision,
       position: last.position,
       events: own.map((event) => ({ type: event.type, data: event.data }) as E),
+      replayed: true,
     };
   }
 

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
 import { RegisterAgencyHandler } from '../application/agency/register-agency';
 import { GetActorDecisionsHandler } from '../application/audit/decision-queries';
 import { ApplyForCertificateHandler } from '../application/certificate/apply-for-certificate';
@@ -24,6 +25,7 @@ import { CommandProcessor } from '../application/command-processor';
 import { CLOCK, systemClock, type Clock } from '../application/ports/clock';
 import { EVENT_STORE, type EventStore } from '../application/ports/event-store';
 import { IDENTITY_HASHER } from '../application/ports/identity-hasher';
+import { PERSONAL_DATA_CIPHER, type PersonalDataCipher } from '../application/ports/personal-data-cipher';
 import { READ_STORE, type ReadStore } from '../application/ports/read-store';
 import { GetStatsHandler } from '../application/stats/stats-query';
 import { ChangeWorkerHandler } from '../application/worker/change-worker';
@@ -43,10 +45,13 @@ import { ErrorFilter } from './http/error.filter';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { PublicRateLimit } from './http/public-rate-limit';
 import { StatsController } from './http/stats/stats.controller';
+import { HealthController } from './http/system/health.controller';
 import { SystemController } from './http/system/system.controller';
 import { WorkerController } from './http/worker/worker.controller';
-import { createProjectionRunner } from './read-models';
-import { openEventStore, openReadStore } from './storage';
+import { privacyProviders, withPersonalDataEncryption } from './privacy';
+import { createProjectionRunner, projectionLease } from './read-models';
+import { trainingControllers, trainingProviders } from './training-wiring';
+import { openConfiguredEventStore, openConfiguredReadStore } from './storage';
 
 const COMMAND_HANDLERS = [
   RegisterAgencyHandler,
@@ -105,7 +110,7 @@ export class AppModule {
     const { config, clock = systemClock } = options;
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [CqrsModule.forRoot(), TerminusModule],
       controllers: [
         AgencyController,
         WorkerController,
@@ -115,18 +120,26 @@ export class AppModule {
         QueueController,
         StatsController,
         SystemController,
+        HealthController,
+        ...trainingControllers,
       ],
       providers: [
         { provide: APP_OPTIONS, useValue: options },
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
-        { provide: EVENT_STORE, useFactory: () => openEventStore(config.dataDir) },
-        { provide: READ_STORE, useFactory: () => openReadStore(config.dataDir) },
+        {
+          provide: EVENT_STORE,
+          useFactory: async (cipher: PersonalDataCipher) =>
+            withPersonalDataEncryption(await openConfiguredEventStore(config), cipher),
+          inject: [PERSONAL_DATA_CIPHER],
+        },
+        { provide: READ_STORE, useFactory: () => openConfiguredReadStore(config) },
         { provide: IDENTITY_HASHER, useFactory: () => HmacIdentityHasher.fromDataDir(config.dataDir) },
         { provide: TOKEN_KEYS, useFactory: () => loadTokenKeys(config.dataDir) },
         {
           provide: ProjectionRunner,
-          useFactory: createProjectionRunner,
+          useFactory: (eventStore: EventStore, readStore: ReadStore) =>
+            createProjectionRunner(eventStore, readStore, projectionLease(config, readStore)),
           inject: [EVENT_STORE, READ_STORE],
         },
         CommandProcessor,
@@ -138,6 +151,8 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,
+        ...privacyProviders(config),
+        ...trainingProviders(config),
       ],
     };
   }

@@ -1,7 +1,8 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { PROJECTIONS } from '../projections';
+import { openEventStoreWithKeys } from './privacy';
 import { createProjectionRunner } from './read-models';
-import { openEventStore, openReadStore, readStoreFile } from './storage';
+import { openReadStore, readStoreFile } from './storage';
 
 export interface RebuildReport {
   readonly position: number;
@@ -19,13 +20,14 @@ function removeDatabase(file: string): void {
  */
 export async function rebuildReadModels(
   dataDir: string,
-  options: { target?: string; swap?: boolean } = {},
+  options: { target?: string; swap?: boolean; keyEncryptionKeyDir?: string } = {},
 ): Promise<RebuildReport> {
   const live = readStoreFile(dataDir);
   const target = options.target ?? `${live}.rebuilding`;
   removeDatabase(target);
   const started = process.hrtime.bigint();
-  const eventStore = openEventStore(dataDir);
+  // Projections see personal data in clear (to mask names): read through the key store.
+  const eventStore = openEventStoreWithKeys({ dataDir, keyEncryptionKeyDir: options.keyEncryptionKeyDir });
   const readStore = openReadStore(dataDir, target);
   try {
     const position = await createProjectionRunner(eventStore, readStore).catchUp();

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { EventStore } from '../application/ports/event-store';
+import type { LeaseStore } from '../application/ports/lease-store';
 import type { ReadStore } from '../application/ports/read-store';
+import type { AppConfig } from './config/config';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 
@@ -19,4 +21,44 @@ export function openEventStore(dataDir: string): EventStore {
 
 export function openReadStore(dataDir: string, file = readStoreFile(dataDir)): ReadStore {
   return SqliteReadStore.open(file);
+}
+
+/**
+ * The event store the configuration chooses (EVENT_STORE). The production backends are loaded only
+ * when chosen, so the embedded default never loads their drivers.
+ */
+export async function openConfiguredEventStore(
+  config: Pick<AppConfig, 'eventStore' | 'kurrentdbUrl' | 'dataDir'>,
+): Promise<EventStore> {
+  if (config.eventStore === 'kurrentdb') {
+    const { KurrentDbEventStore } = await import('./kurrentdb/kurrentdb-event-store');
+    return KurrentDbEventStore.connect(requireUrl(config.kurrentdbUrl, 'KURRENTDB_URL'));
+  }
+  return openEventStore(config.dataDir);
+}
+
+/** The read store the configuration chooses (READ_STORE); it also keeps the projection leases. */
+export async function openConfiguredReadStore(
+  config: Pick<AppConfig, 'readStore' | 'mongodbUrl' | 'dataDir'>,
+): Promise<ReadStore & LeaseStore> {
+  if (config.readStore === 'mongodb') {
+    const { MongoReadStore } = await import('./mongodb/mongo-read-store');
+    return MongoReadStore.connect(requireUrl(config.mongodbUrl, 'MONGODB_URL'));
+  }
+  return SqliteReadStore.open(readStoreFile(config.dataDir));
+}
+
+/** One line saying where events and read models live, for the start-up log. */
+export function describeStorage(
+  config: Pick<AppConfig, 'eventStore' | 'readStore' | 'dataDir' | 'projections'>,
+): string {
+  const events =
+    config.eventStore === 'kurrentdb' ? 'KurrentDB' : `SQLite (${eventStoreFile(config.dataDir)})`;
+  const reads = config.readStore === 'mongodb' ? 'MongoDB' : `SQLite (${readStoreFile(config.dataDir)})`;
+  return `events in ${events}, read models in ${reads}, projections ${config.projections}`;
+}
+
+function requireUrl(url: string | undefined, name: string): string {
+  if (!url) throw new Error(`${name} is not configured`);
+  return url;
 }

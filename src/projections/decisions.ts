@@ -19,7 +19,7 @@ export interface DecisionDoc {
 
 export const DECISIONS = 'decisions';
 
-const DECIDED_ON = new Set(['agency', 'worker', 'certificate']);
+const DECIDED_ON = new Set(['agency', 'worker', 'certificate', 'trainingprovider', 'training']);
 
 export const decisionsProjection = documentProjection<DecisionDoc>({
   name: 'decisions',
@@ -29,6 +29,7 @@ export const decisionsProjection = documentProjection<DecisionDoc>({
     'WorkerRegistered',
     'ConsentRecorded',
     'WorkerInfoUpdated',
+    'WorkerErased',
     'CertificateApplied',
     'CompanyCheckPassed',
     'CompanyCheckFailed',
@@ -39,6 +40,12 @@ export const decisionsProjection = documentProjection<DecisionDoc>({
     'CertificateIssued',
     'CertificateHandedOver',
     'CertificateRevoked',
+    'TrainingProviderRegistered',
+    'TrainingSessionScheduled',
+    'AttendanceRecorded',
+    'ProgressRecorded',
+    'SupervisionRecorded',
+    'ExamScoresRecorded',
   ],
   idOf: (event) => (DECIDED_ON.has(categoryOf(event.streamId)) ? event.id : null),
   evolve: (_doc, event: StoredEvent) => ({

@@ -6,19 +6,28 @@ import { decisionsProjection } from './decisions';
 import type { Projection } from './projection';
 import { publicCertificatesProjection } from './public-certificates';
 import { queuesProjection } from './queues';
+import { rosterProjection } from './roster';
 import { statsProjection } from './stats';
+import { trainingProvidersProjection } from './training-providers';
+import { trainingRecordsProjection } from './training-records';
+import { trainingSessionsProjection } from './training-sessions';
 import { workersProjection } from './workers';
 
 /**
  * Every read model, in the order each event is shown to them. Order matters where one reads
  * another's documents: public certificates read workers, agencies and certificates; queues read
- * certificates.
+ * certificates; public certificates also read training records and providers; the roster reads
+ * workers, certificates and public certificates.
  */
 export const PROJECTIONS: readonly Projection[] = [
   agenciesProjection,
   workersProjection,
   certificatesProjection,
+  trainingProvidersProjection,
+  trainingSessionsProjection,
+  trainingRecordsProjection,
   publicCertificatesProjection,
+  rosterProjection,
   certificateHistoryProjection,
   accountabilityProjection,
   decisionsProjection,
@@ -27,4 +36,4 @@ export const PROJECTIONS: readonly Projection[] = [
 ];
 
 /** Raise when a projection's documents change shape: the runner then rebuilds from 0 at start. */
-export const PROJECTIONS_VERSION = 1;
+export const PROJECTIONS_VERSION = 3;

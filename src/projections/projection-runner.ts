@@ -1,14 +1,22 @@
 import { Logger } from '@nestjs/common';
 import type { EventStore, StoredEvent } from '../application/ports/event-store';
+import { LeaseLostError } from '../application/ports/lease-store';
 import type { ReadStore } from '../application/ports/read-store';
 import { BatchContext } from './batch-context';
+import { DocumentCache } from './document-cache';
 import { inBatches } from './in-batches';
+import type { ProjectionLease } from './lease-guard';
 import type { Projection } from './projection';
 
 export interface RunnerOptions {
   /** Names the checkpoint; include the projections' version so a new version rebuilds from 0. */
   readonly checkpointName: string;
   readonly batchSize?: number;
+  /**
+   * With a lease, batches are applied (and the read models reset) only while this process holds it;
+   * otherwise the runner stands by, following the checkpoint that the holder moves.
+   */
+  readonly lease?: ProjectionLease;
 }
 
 interface Waiter {
@@ -17,6 +25,8 @@ interface Waiter {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** How often a runner standing by reads the checkpoint another process moves. */
+const STANDBY_POLL_MS = 50;
 
 /**
  * Feeds every projection from one checkpointed catch-up subscription. Each batch's documents and
@@ -30,6 +40,8 @@ export class ProjectionRunner {
   private waiters: Waiter[] = [];
   private abort = new AbortController();
   private running: Promise<void> | null = null;
+  /** Documents of earlier batches, valid only while this runner is the read models' only writer. */
+  private readonly cache = new DocumentCache();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -48,7 +60,7 @@ export class ProjectionRunner {
   async prepare(): Promise<void> {
     await this.readStore.ensureCollections(this.projections.flatMap((projection) => projection.collections));
     this.position = await this.readStore.getCheckpoint(this.options.checkpointName);
-    if (this.position === 0) await this.reset();
+    if (this.position === 0 && !this.options.lease) await this.reset();
   }
 
   /** Starts following the log in the background. */
@@ -62,6 +74,7 @@ export class ProjectionRunner {
     this.abort.abort();
     await this.running;
     this.running = null;
+    await this.options.lease?.release();
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters = [];
   }
@@ -99,26 +112,61 @@ export class ProjectionRunner {
     let backoff = 100;
     while (!signal.aborted) {
       try {
-        const subscription = this.eventStore.subscribeToAll(this.position, { signal });
+        // Another process may have written while this one was not holding the lease.
+        if (this.options.lease) this.cache.clear();
+        const held = this.options.lease ? await this.holdLease(this.options.lease, signal) : signal;
+        if (held === null) return;
+        const subscription = this.eventStore.subscribeToAll(this.position, { signal: held });
         for await (const batch of inBatches(subscription, this.batchSize)) {
           await this.applyBatch(batch);
           backoff = 100;
         }
       } catch (error) {
         if (signal.aborted) return;
-        this.logger.error(
-          `projection batch failed; resubscribing from ${this.position} in ${backoff} ms`,
-          error,
-        );
+        this.cache.clear();
+        if (error instanceof LeaseLostError) {
+          this.options.lease?.lost();
+          this.logger.warn(`${error.message}: the batch was not applied; standing by`);
+        } else {
+          this.logger.error(
+            `projection batch failed; resubscribing from ${this.position} in ${backoff} ms`,
+            error,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, backoff));
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        this.position = await this.readStore.getCheckpoint(this.options.checkpointName);
+        this.position = await this.readStore
+          .getCheckpoint(this.options.checkpointName)
+          .catch(() => this.position);
       }
     }
   }
 
+  /** Stands by, following the checkpoint another process moves, until this process holds the lease. */
+  private async holdLease(lease: ProjectionLease, signal: AbortSignal): Promise<AbortSignal | null> {
+    while (!signal.aborted) {
+      const held = await lease.tryAcquire();
+      this.position = await this.readStore.getCheckpoint(this.options.checkpointName);
+      if (held) {
+        if (this.position === 0) await this.reset();
+        return AbortSignal.any([signal, held]);
+      }
+      this.wake();
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, STANDBY_POLL_MS);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+    return null;
+  }
+
   private async applyBatch(events: readonly StoredEvent[]): Promise<void> {
-    const context = new BatchContext(this.readStore);
+    const context = new BatchContext(this.readStore, this.cache);
     for (const event of events) {
       if (event.position <= this.position) continue;
       for (const projection of this.projections) {
@@ -127,9 +175,11 @@ export class ProjectionRunner {
     }
     const last = events[events.length - 1]!.position;
     if (last <= this.position) return;
-    await this.readStore.commit(context.changes(), [
-      { projection: this.options.checkpointName, position: last },
-    ]);
+    const changes = context.changes();
+    await this.readStore.commit(changes, [{ projection: this.options.checkpointName, position: last }], {
+      lease: this.options.lease?.claim,
+    });
+    this.cache.remember(changes);
     this.position = last;
     this.wake();
   }
@@ -144,5 +194,6 @@ export class ProjectionRunner {
   private async reset(): Promise<void> {
     const collections = this.projections.flatMap((projection) => projection.collections.map((c) => c.name));
     await this.readStore.reset(collections, [this.options.checkpointName]);
+    this.cache.startEmpty();
   }
 }

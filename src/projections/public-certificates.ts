@@ -1,10 +1,11 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import type { CertificateIssued } from '../domain/certificate/certificate';
-import type { WorkerInfoUpdated } from '../domain/worker/worker';
-import { maskName } from '../domain/worker/person-name';
+import type { TrainingCompleted } from '../domain/training/training-record';
+import type { WorkerErased, WorkerInfoUpdated } from '../domain/worker/worker';
 import { AGENCIES, type AgencyDoc } from './agencies';
 import type { RecordedCertificateEvent } from './certificate-events';
 import type { Projection, ProjectionContext, Recorded } from './projection';
+import { publicTrainingOf, type PublicTraining } from './training-records';
 import { WORKERS, type WorkerDoc } from './workers';
 
 /**
@@ -20,7 +21,8 @@ export interface PublicCertificateDoc {
   issuedAt: string;
   handedOver: boolean;
   revokedAt: string | null;
-  training: null;
+  /** Completed or not, class hours, provider name — never scores. Null: no training on record. */
+  training: PublicTraining | null;
   ratings: { count: number; average: number | null };
   certificateId: string;
   workerId: string;
@@ -46,10 +48,16 @@ export const publicCertificatesProjection: Projection = {
     'CertificateHandedOver',
     'CertificateRevoked',
     'WorkerInfoUpdated',
+    'WorkerErased',
+    'TrainingCompleted',
   ]),
 
   async apply(stored: StoredEvent, context: ProjectionContext): Promise<void> {
-    const event = stored as RecordedCertificateEvent | Recorded<WorkerInfoUpdated>;
+    const event = stored as
+      | RecordedCertificateEvent
+      | Recorded<WorkerInfoUpdated>
+      | Recorded<WorkerErased>
+      | Recorded<TrainingCompleted>;
     const at = event.metadata.occurredAt;
     switch (event.type) {
       case 'CertificateIssued':
@@ -64,12 +72,20 @@ export const publicCertificatesProjection: Projection = {
             : { ...doc, handedOver: true },
         );
       }
-      case 'WorkerInfoUpdated': {
-        const { name } = event.data.personal;
-        if (name === undefined) return;
+      case 'WorkerInfoUpdated':
+      case 'WorkerErased': {
+        if (event.type === 'WorkerInfoUpdated' && event.data.personal.name === undefined) return;
+        // The workers projection ran first: its masked name is already the new one (or erased).
         const worker = await context.get<WorkerDoc>(WORKERS, event.data.workerId);
         for (const code of worker?.codes ?? [])
-          await update(context, code, (doc) => ({ ...doc, holder: maskName(name) }));
+          await update(context, code, (doc) => ({ ...doc, holder: worker!.maskedName }));
+        return;
+      }
+      case 'TrainingCompleted': {
+        // Certificates issued before training was required: their view shows it once completed.
+        const worker = await context.get<WorkerDoc>(WORKERS, event.data.workerId);
+        const training = await publicTrainingOf(context, event.data.workerId);
+        for (const code of worker?.codes ?? []) await update(context, code, (doc) => ({ ...doc, training }));
         return;
       }
       default:
@@ -91,7 +107,7 @@ async function issue(event: Recorded<CertificateIssued>, context: ProjectionCont
   const doc: PublicCertificateDoc = {
     code,
     status: 'valid',
-    holder: maskName(worker.name),
+    holder: worker.maskedName,
     agency: {
       id: worker.agencyId,
       name: agency?.name ?? '',
@@ -101,7 +117,7 @@ async function issue(event: Recorded<CertificateIssued>, context: ProjectionCont
     issuedAt: event.metadata.occurredAt,
     handedOver: false,
     revokedAt: null,
-    training: null,
+    training: await publicTrainingOf(context, workerId),
     ratings: { count: 0, average: null },
     certificateId,
     workerId,

@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import type { RecordedCertificateEvent } from './certificate-events';
 import { certificateEventTypes } from './certificate-events';
+import { isoWeekOf } from '../domain/shanghai-time';
 import type { Projection, ProjectionContext } from './projection';
 
 /** The categories of the city's own reports. `applications` = pending + rejected + issued + revoked. */
@@ -29,6 +30,30 @@ interface TrackedCertificate {
   district: string;
   bucket: 'pendingReview' | 'rejected' | 'issued' | 'revoked';
   collected: 'individual' | 'collective' | null;
+}
+
+/**
+ * What happened in one ISO week (Monday to Sunday, Shanghai time): events counted in the week they
+ * occurred, plus the net change of the pending-review backlog (summed over the weeks, it gives the
+ * backlog at each week's end).
+ */
+export interface WeekFlows {
+  applications: number;
+  rejected: number;
+  issued: number;
+  collected: number;
+  collectedCollectively: number;
+  revoked: number;
+  pendingReviewChange: number;
+}
+
+export interface WeekStatsDoc extends WeekFlows {
+  [key: string]: unknown;
+  id: string;
+  scope: 'week';
+  /** ISO week, e.g. '2026-W48'; sorts in time order. */
+  key: string;
+  startsOn: string;
 }
 
 export const STATS = 'stats';
@@ -125,5 +150,54 @@ export const statsProjection: Projection = {
     await add(context, 'total', 'total', 'total', delta);
     await add(context, `district:${tracked.district}`, 'district', tracked.district, delta);
     await add(context, `agency:${tracked.agencyId}`, 'agency', tracked.agencyId, delta);
+    await addWeek(context, event, delta);
   },
 };
+
+export const emptyWeekFlows = (): WeekFlows => ({
+  applications: 0,
+  rejected: 0,
+  issued: 0,
+  collected: 0,
+  collectedCollectively: 0,
+  revoked: 0,
+  pendingReviewChange: 0,
+});
+
+/** The week's flows an event adds: it counts once, in the category it enters. */
+function flowsOf(event: RecordedCertificateEvent, delta: Delta): Partial<WeekFlows> {
+  const pending = delta.pendingReview ? { pendingReviewChange: delta.pendingReview } : {};
+  switch (event.type) {
+    case 'CertificateApplied':
+      return { applications: 1, ...pending };
+    case 'CompanyCheckFailed':
+    case 'PlatformVerificationFailed':
+    case 'PoliceRecordFound':
+      return { rejected: 1, ...pending };
+    case 'CertificateIssued':
+      return { issued: 1, ...pending };
+    case 'CertificateHandedOver':
+      return event.data.mode === 'collective' ? { collected: 1, collectedCollectively: 1 } : { collected: 1 };
+    case 'CertificateRevoked':
+      return { revoked: 1, ...pending };
+    default:
+      return {};
+  }
+}
+
+async function addWeek(context: ProjectionContext, event: RecordedCertificateEvent, delta: Delta) {
+  const flows = flowsOf(event, delta);
+  if (Object.keys(flows).length === 0) return;
+  const { week, startsOn } = isoWeekOf(event.metadata.occurredAt);
+  const id = `week:${week}`;
+  const doc = (await context.get<WeekStatsDoc>(STATS, id)) ?? {
+    id,
+    scope: 'week' as const,
+    key: week,
+    startsOn,
+    ...emptyWeekFlows(),
+  };
+  const next: WeekStatsDoc = { ...doc };
+  for (const [field, change] of Object.entries(flows) as [keyof WeekFlows, number][]) next[field] += change;
+  context.put(STATS, id, next);
+}

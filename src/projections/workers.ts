@@ -1,16 +1,34 @@
 import type { StoredEvent } from '../application/ports/event-store';
+import {
+  ERASED,
+  type SealedPersonalData,
+  type WithOpenedPersonalData,
+} from '../application/ports/personal-data-cipher';
+import type { Actor } from '../domain/actor';
 import type { CertificateApplied, CertificateIssued } from '../domain/certificate/certificate';
+import { maskName } from '../domain/worker/person-name';
 import type { WorkerEvent } from '../domain/worker/worker';
 import { documentProjection, type Recorded } from './projection';
 
-/** Staff view of a worker, with personal data: only ever shown within the worker's agency scope. */
+/** One event's personal data as the event store keeps it: sealed under the worker's data key. */
+export interface SealedPersonalEntry {
+  streamId: string;
+  eventId: string;
+  sealed: SealedPersonalData;
+}
+
+/**
+ * Staff view of a worker. Personal data is NOT held in clear: `sealedPersonal` keeps the envelopes
+ * of the worker's events (opened, in order, by `PersonalDataReader`, which also records the access);
+ * `maskedName` is the public form. Erasure empties `sealedPersonal` and masks the name as erased.
+ */
 export interface WorkerDoc {
   [key: string]: unknown;
   id: string;
   agencyId: string;
-  name: string;
-  idNumber: string;
-  phone: string;
+  maskedName: string;
+  sealedPersonal: SealedPersonalEntry[];
+  erased: { at: string; reason: string; by: Actor } | null;
   consentScopes: string[];
   consentEvidenceRef: string | null;
   certificateIds: string[];
@@ -24,6 +42,17 @@ export const WORKERS = 'workers';
 
 type WorkerRelevant = WorkerEvent | CertificateApplied | CertificateIssued;
 
+/** The envelope an event's personal data was read from, unless its key is already destroyed. */
+function sealedEntry(event: StoredEvent): SealedPersonalEntry[] {
+  const opened = (event as StoredEvent & WithOpenedPersonalData).personalData;
+  if (!opened || opened.erased) return [];
+  return [{ streamId: event.streamId, eventId: event.id, sealed: opened.sealed }];
+}
+
+function masked(name: string | undefined): string {
+  return name === undefined || name === ERASED ? ERASED : maskName(name);
+}
+
 export const workersProjection = documentProjection<WorkerDoc>({
   name: 'workers',
   collection: { name: WORKERS, indexes: ['agencyId'] },
@@ -32,6 +61,7 @@ export const workersProjection = documentProjection<WorkerDoc>({
     'ConsentRecorded',
     'WorkerInfoUpdated',
     'ApplicationOpened',
+    'WorkerErased',
     'CertificateApplied',
     'CertificateIssued',
   ],
@@ -44,7 +74,9 @@ export const workersProjection = documentProjection<WorkerDoc>({
       return {
         id: workerId,
         agencyId,
-        ...personal,
+        maskedName: masked(personal.name),
+        sealedPersonal: sealedEntry(event),
+        erased: null,
         consentScopes: [],
         consentEvidenceRef: null,
         certificateIds: [],
@@ -65,7 +97,23 @@ export const workersProjection = documentProjection<WorkerDoc>({
           revision: event.revision,
         };
       case 'WorkerInfoUpdated':
-        return { ...doc, ...event.data.personal, updatedAt: at, revision: event.revision };
+        if (doc.erased) return doc;
+        return {
+          ...doc,
+          ...(event.data.personal.name !== undefined ? { maskedName: masked(event.data.personal.name) } : {}),
+          sealedPersonal: [...doc.sealedPersonal, ...sealedEntry(event)],
+          updatedAt: at,
+          revision: event.revision,
+        };
+      case 'WorkerErased':
+        return {
+          ...doc,
+          maskedName: ERASED,
+          sealedPersonal: [],
+          erased: { at, reason: event.data.reason, by: event.metadata.actor },
+          updatedAt: at,
+          revision: event.revision,
+        };
       case 'ApplicationOpened':
         return { ...doc, revision: event.revision };
       case 'CertificateApplied':

@@ -1,5 +1,5 @@
 import { readReadModels } from '../support/read-models';
-import { agencyWithStaff, idNumber, phone, type Scenario } from '../support/fixtures';
+import { agencyWithStaff, idNumber, phone, trainingProvider, type Scenario } from '../support/fixtures';
 import { removeDataDir, startRegistry, type RunningRegistry } from '../support/registry';
 import { rebuildReadModels } from '../../src/infrastructure/rebuild';
 import { join } from 'node:path';
@@ -47,7 +47,7 @@ describe('a worker goes through the whole certificate lifecycle over HTTP', () =
     expect(consent).toMatchObject({ id: workerId, revision: 1 });
   });
 
-  it('applies, passes the three gates in order and issues a code with a valid check character', async () => {
+  it('applies and passes the three gates in order', async () => {
     const applied = await post('/certificates', scenario.operator, { workerId }, 201);
     certificateId = applied.id;
     expect(applied.revision).toBe(0);
@@ -70,6 +70,42 @@ describe('a worker goes through the whole certificate lifecycle over HTTP', () =
         })
       ).revision,
     ).toBe(3);
+  });
+
+  it('refuses to issue until the worker has completed training, naming the unmet requirement', async () => {
+    const refused = await registry.request('POST', `/api/v1/certificates/${certificateId}/issue`, {
+      token: scenario.reviewer,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      statusCode: 409,
+      error: 'Conflict',
+      message: expect.stringContaining(
+        'the worker has not completed training (0 of 3 class hours done, no passed exam)',
+      ),
+      unmet: ['the worker has not completed training (0 of 3 class hours done, no passed exam)'],
+    });
+
+    // A training provider records the worker's attendance at a 3-class-hour session: hours, no exam yet.
+    const training = await trainingProvider(registry);
+    await post(`/training-sessions/${training.sessionId}/attendance`, training.trainer, {
+      workerIds: [workerId],
+    });
+    const stillRefused = await registry.request('POST', `/api/v1/certificates/${certificateId}/issue`, {
+      token: scenario.reviewer,
+    });
+    expect(stillRefused.status).toBe(409);
+    expect(stillRefused.body.unmet).toEqual([
+      'the worker has not completed training (3 of 3 class hours done, no passed exam)',
+    ]);
+
+    // The exam is passed: training is complete.
+    await post(`/training-sessions/${training.sessionId}/exam-scores`, training.trainer, {
+      scores: [{ workerId, score: 75 }],
+    });
+  });
+
+  it('issues a code with a valid check character once training is complete', async () => {
     const issued = await post(`/certificates/${certificateId}/issue`, scenario.reviewer);
     expect(issued).toMatchObject({
       id: certificateId,
@@ -113,7 +149,9 @@ describe('a worker goes through the whole certificate lifecycle over HTTP', () =
       holder: '张*丰',
       agency: { district: '310104', districtName: '徐汇区' },
       handedOver: false,
+      training: { completed: true, classHours: 3, provider: expect.stringMatching(/^家政培训中心/) },
     });
+    expect(answer.body.training).not.toHaveProperty('examScore');
     const text = JSON.stringify(answer.body);
     expect(text).not.toContain(person.idNumber);
     expect(text).not.toContain(person.phone);

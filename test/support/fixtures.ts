@@ -48,10 +48,75 @@ export async function agencyWithStaff(registry: RunningRegistry, district = '310
   };
 }
 
+/** A registered training provider, its token, and one offline 3-class-hour session it ran. */
+export interface TrainingSetup {
+  providerId: string;
+  trainer: string;
+  sessionId: string;
+}
+
+const trainingSetups = new WeakMap<RunningRegistry, Promise<TrainingSetup>>();
+
+/** A fixed past session, so the attendance and exam it records are never "before it starts". */
+export const PAST_SESSION = { startsAt: '2024-03-04T01:00:00.000Z', endsAt: '2024-03-04T04:00:00.000Z' };
+
+/** Registers a training provider with one offline session of 3 class hours. */
+export async function trainingProvider(
+  registry: RunningRegistry,
+  district = '310104',
+): Promise<TrainingSetup> {
+  const admin = await registry.token('platform_admin');
+  const provider = await registry.request('POST', '/api/v1/training-providers', {
+    token: admin,
+    body: { name: `家政培训中心${next()}`, creditCode: creditCode(), district },
+  });
+  if (provider.status !== 201)
+    throw new Error(`provider registration failed: ${JSON.stringify(provider.body)}`);
+  const providerId = provider.body.id as string;
+  const trainer = await registry.token('training_provider', providerId);
+  const session = await registry.request('POST', '/api/v1/training-sessions', {
+    token: trainer,
+    body: { mode: 'offline', classHours: 3, teacher: '王芳', place: '徐汇区培训教室', ...PAST_SESSION },
+  });
+  if (session.status !== 201) throw new Error(`session scheduling failed: ${JSON.stringify(session.body)}`);
+  return { providerId, trainer, sessionId: session.body.id as string };
+}
+
+/** One provider and session per running registry, shared by every worker the fixtures train. */
+export function sharedTraining(registry: RunningRegistry): Promise<TrainingSetup> {
+  let setup = trainingSetups.get(registry);
+  if (!setup) {
+    setup = trainingProvider(registry);
+    trainingSetups.set(registry, setup);
+  }
+  return setup;
+}
+
+/** Takes the worker through training: attends a 3-class-hour session and passes its exam. */
+export async function trainWorker(
+  registry: RunningRegistry,
+  workerId: string,
+  options: { setup?: TrainingSetup; score?: number } = {},
+): Promise<{ position: number }> {
+  const { trainer, sessionId } = options.setup ?? (await sharedTraining(registry));
+  const attended = await registry.request('POST', `/api/v1/training-sessions/${sessionId}/attendance`, {
+    token: trainer,
+    body: { workerIds: [workerId] },
+  });
+  if (attended.status !== 200) throw new Error(`attendance failed: ${JSON.stringify(attended.body)}`);
+  const scored = await registry.request('POST', `/api/v1/training-sessions/${sessionId}/exam-scores`, {
+    token: trainer,
+    body: { scores: [{ workerId, score: options.score ?? 86 }] },
+  });
+  if (scored.status !== 200) throw new Error(`exam score failed: ${JSON.stringify(scored.body)}`);
+  return { position: scored.body.position as number };
+}
+
+/** Registers a worker with consent on file and, unless `trained: false`, completed training. */
 export async function registeredWorker(
   registry: RunningRegistry,
   scenario: Scenario,
-  person: { name?: string; idNumber?: string; phone?: string } = {},
+  person: { name?: string; idNumber?: string; phone?: string; trained?: boolean } = {},
 ): Promise<string> {
   const answer = await registry.request('POST', '/api/v1/workers', {
     token: scenario.operator,
@@ -69,6 +134,7 @@ export async function registeredWorker(
     body: { scopes: ['credit', 'criminal_record'], evidenceRef: 'consent.pdf' },
   });
   if (consent.status !== 200) throw new Error(`consent failed: ${JSON.stringify(consent.body)}`);
+  if (person.trained !== false) await trainWorker(registry, workerId);
   return workerId;
 }
 

@@ -16,6 +16,8 @@ export async function readReadModels(file: string): Promise<ReadModelDump> {
       .all() as { name: string }[];
     const dump: ReadModelDump = { collections: {}, checkpoints: {} };
     for (const { name } of tables) {
+      // '_leases' (and any '_' table) is the store's bookkeeping, not a collection.
+      if (name.startsWith('_')) continue;
       if (name === 'checkpoints') {
         for (const row of db.prepare('SELECT projection, position FROM checkpoints').all() as {
           projection: string;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Clock } from '../../src/application/ports/clock';
 import type { Role } from '../../src/domain/actor';
 import { loadTokenKeys } from '../../src/infrastructure/auth/token-keys';
 import { signToken } from '../../src/infrastructure/auth/tokens';
@@ -44,10 +45,12 @@ export function removeDataDir(dataDir: string): void {
 export async function startRegistry(
   dataDir = temporaryDataDir(),
   overrides: Partial<AppConfig> = {},
+  /** A clock the test controls (e.g. to spread events over weeks); the system clock otherwise. */
+  clock?: Clock,
 ): Promise<RunningRegistry> {
   process.env.LOG_LEVEL = 'silent';
   const config: AppConfig = { ...loadConfig({}), dataDir, port: 0, host: '127.0.0.1', ...overrides };
-  const app = await createApp({ config });
+  const app = await createApp({ config, ...(clock ? { clock } : {}) });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

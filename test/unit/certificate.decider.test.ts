@@ -9,6 +9,7 @@ import {
 } from '../../src/domain/certificate/certificate';
 import { createCertificateCode } from '../../src/domain/certificate/certificate-code';
 import type { CommandMetadata } from '../../src/domain/decider';
+import type { TrainingReadiness } from '../../src/domain/training/training-record';
 import { DeciderSpecification } from './decider-specification';
 
 const operatorA: Actor = { id: 'op-1', role: 'agency_operator', agencyId: 'agency-a' };
@@ -54,9 +55,10 @@ const policeComparison = (outcome: 'clear' | 'record_found' = 'clear'): Certific
   data: { certificateId, outcome, reference },
   metadata: by(police),
 });
-const issue = (consentOnFile = true): CertificateCommand => ({
+const trained: TrainingReadiness = { completed: true, classHours: 3, examPassed: true };
+const issue = (consentOnFile = true, training: TrainingReadiness = trained): CertificateCommand => ({
   type: 'IssueCertificate',
-  data: { certificateId, code, worker: { consentOnFile } },
+  data: { certificateId, code, worker: { consentOnFile, training } },
   metadata: by(reviewer),
 });
 const handOver = (
@@ -356,6 +358,45 @@ describe('certificate decider', () => {
 
       expect(error.details).toEqual({
         unmet: ['the worker has not authorised the credit and criminal-record check'],
+      });
+    });
+
+    it.each<[string, TrainingReadiness, string]>([
+      [
+        'no training at all',
+        { completed: false, classHours: 0, examPassed: false },
+        'the worker has not completed training (0 of 3 class hours done, no passed exam)',
+      ],
+      [
+        'class hours done but no passed exam',
+        { completed: false, classHours: 3, examPassed: false },
+        'the worker has not completed training (3 of 3 class hours done, no passed exam)',
+      ],
+      [
+        'a passed exam but too few class hours',
+        { completed: false, classHours: 2, examPassed: true },
+        'the worker has not completed training (2 of 3 class hours done)',
+      ],
+    ])('issuing with %s is a conflict naming the training requirement', (_case, training, unmet) => {
+      const error = spec
+        .given(awaitingIssue)
+        .when(issue(true, training))
+        .thenFails('conflict', `certificate cert-1 cannot be issued: ${unmet}`);
+
+      expect(error.details).toEqual({ unmet: [unmet] });
+    });
+
+    it('names every unmet requirement when consent and training are both missing', () => {
+      const error = spec
+        .given(awaitingIssue)
+        .when(issue(false, { completed: false, classHours: 1.5, examPassed: false }))
+        .thenFails('conflict', 'cannot be issued');
+
+      expect(error.details).toEqual({
+        unmet: [
+          'the worker has not authorised the credit and criminal-record check',
+          'the worker has not completed training (1.5 of 3 class hours done, no passed exam)',
+        ],
       });
     });
   });

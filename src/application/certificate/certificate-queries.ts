@@ -19,6 +19,7 @@ import { QUEUE, type QueueEntryDoc } from '../../projections/queues';
 import type { QueueGate } from '../../projections/certificate-events';
 import { WORKERS, type WorkerDoc } from '../../projections/workers';
 import { READ_STORE, type ReadStore } from '../ports/read-store';
+import { PersonalDataReader } from '../worker/personal-data-reader';
 
 /** Staff who may read any certificate; an agency operator reads only its own agency's. */
 const READS_ANY_CERTIFICATE = new Set(['platform_reviewer', 'police_liaison', 'regulator', 'auditor']);
@@ -33,19 +34,36 @@ export class GetCertificateQuery {
   constructor(
     readonly certificateId: string,
     readonly actor: Actor,
+    readonly correlationId?: string,
   ) {}
 }
 
+/**
+ * The holder's name is shown in clear only to roles whose disclosure tier includes it (the own
+ * agency, reviewers, police, regulators), and that read is recorded in the access log; an auditor
+ * sees it masked.
+ */
 @QueryHandler(GetCertificateQuery)
 export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery> {
-  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+  constructor(
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    private readonly personalData: PersonalDataReader,
+  ) {}
 
-  async execute({ certificateId, actor }: GetCertificateQuery) {
+  async execute({ certificateId, actor, correlationId }: GetCertificateQuery) {
     const certificate = await this.readStore.get<CertificateDoc>(CERTIFICATES, certificateId);
     if (!certificate) throw notFound(`certificate ${certificateId} does not exist`);
     refuseCertificateRead(actor, certificate);
     const worker = await this.readStore.get<WorkerDoc>(WORKERS, certificate.workerId);
-    return { ...certificate, worker: worker ? { id: worker.id, name: worker.name } : null };
+    if (!worker) return { ...certificate, worker: null };
+    const person = await this.personalData.read(worker, {
+      actor,
+      route: 'GET /api/v1/certificates/:id',
+      fields: ['name'],
+      onNoScope: 'mask',
+      ...(correlationId ? { correlationId } : {}),
+    });
+    return { ...certificate, worker: { id: worker.id, name: person.name, erased: person.erased } };
   }
 }
 

@@ -8,6 +8,7 @@ import {
 import { certificateDecider, type CertificateIssued } from '../../domain/certificate/certificate';
 import { DomainError, notFound } from '../../domain/errors';
 import { reservationDecider } from '../../domain/reservation';
+import { trainingReadinessOf, trainingRecordDecider } from '../../domain/training/training-record';
 import { hasFullConsent, workerDecider } from '../../domain/worker/worker';
 import type { CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
@@ -45,11 +46,15 @@ export class IssueCertificateHandler implements ICommandHandler<IssueCertificate
           streams.certificate(certificateId),
           async (state, metadata) => {
             if (state.status === 'none') throw notFound(`certificate ${certificateId} does not exist`);
-            const worker = await this.processor.load(workerDecider, streams.worker(state.workerId));
+            const [worker, training] = await Promise.all([
+              this.processor.load(workerDecider, streams.worker(state.workerId)),
+              this.processor.load(trainingRecordDecider, streams.trainingRecord(state.workerId)),
+            ]);
             const consentOnFile = worker.state.status === 'registered' && hasFullConsent(worker.state);
+            const readiness = { consentOnFile, training: trainingReadinessOf(training.state) };
             return {
               type: 'IssueCertificate' as const,
-              data: { certificateId, code, worker: { consentOnFile } },
+              data: { certificateId, code, worker: readiness },
               metadata,
             };
           },

@@ -22,7 +22,10 @@ export interface StoredEvent extends EventToAppend {
   readonly streamId: string;
   /** 0-based position of the event inside its stream. */
   readonly revision: number;
-  /** 1-based position in the global order; positions only grow. */
+  /**
+   * Position in the global order, at least 1; positions only grow, but need not be consecutive
+   * (KurrentDB's are byte offsets in its log, kept exact up to 2^53).
+   */
   readonly position: number;
 }
 
@@ -77,7 +80,11 @@ export interface EventStore {
   ): Promise<AppendResult>;
   /** Every event of the stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string): Promise<StoredEvent[]>;
-  /** Up to `limit` events with position > `afterPosition`, in global order. */
+  /**
+   * Up to `limit` events with position > `afterPosition`, in global order. `afterPosition` is 0 or
+   * the position of a stored event: where positions are log offsets (KurrentDB), other numbers do
+   * not name a place in the log.
+   */
   readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
   /** Catches up from `afterPosition`, then yields live events as they are appended. */
   subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncIterable<StoredEvent>;

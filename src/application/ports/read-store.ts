@@ -1,3 +1,5 @@
+import type { LeaseClaim } from './lease-store';
+
 /** Read models are JSON documents in named collections; they are derived and rebuildable. */
 export type ReadDocument = Readonly<Record<string, unknown>>;
 
@@ -29,6 +31,14 @@ export interface FindOptions {
   readonly offset?: number;
 }
 
+export interface CommitOptions {
+  /**
+   * Fences the commit: it is written only if this holder still holds this lease when the transaction
+   * commits, and then also renews the lease. Otherwise it fails with `LeaseLostError`, writing nothing.
+   */
+  readonly lease?: LeaseClaim;
+}
+
 export interface ReadStore {
   /** Creates collections and their indexes if missing; safe to call at every start. */
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
@@ -41,7 +51,11 @@ export interface ReadStore {
   ): Promise<T[]>;
   count(collection: string, filter: Readonly<Record<string, FilterValue>>): Promise<number>;
   /** Writes every change and every checkpoint in one transaction: all or nothing. */
-  commit(changes: readonly DocumentChange[], checkpoints: readonly Checkpoint[]): Promise<void>;
+  commit(
+    changes: readonly DocumentChange[],
+    checkpoints: readonly Checkpoint[],
+    options?: CommitOptions,
+  ): Promise<void>;
   /** 0 when the projection has never committed. */
   getCheckpoint(projection: string): Promise<number>;
   /** Deletes every document of the collections and the projections' checkpoints (for a rebuild). */

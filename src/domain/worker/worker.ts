@@ -40,7 +40,9 @@ export type OpenApplication = Command<
   'OpenApplication',
   { workerId: string; certificateId: string; current: CurrentCertificateFacts | null }
 >;
-export type WorkerCommand = RegisterWorker | RecordConsent | UpdateWorkerInfo | OpenApplication;
+/** Crypto-shredding (PIPL art. 47): the worker's data key is deleted once this is recorded. */
+export type EraseWorker = Command<'EraseWorker', { workerId: string; reason: string }>;
+export type WorkerCommand = RegisterWorker | RecordConsent | UpdateWorkerInfo | OpenApplication | EraseWorker;
 
 export type WorkerRegistered = DomainEvent<
   'WorkerRegistered',
@@ -55,7 +57,10 @@ export type WorkerInfoUpdated = DomainEvent<
   { workerId: string; personal: Partial<Pick<PersonalData, 'name' | 'phone'>> }
 >;
 export type ApplicationOpened = DomainEvent<'ApplicationOpened', { workerId: string; certificateId: string }>;
-export type WorkerEvent = WorkerRegistered | ConsentRecorded | WorkerInfoUpdated | ApplicationOpened;
+/** Who erased the worker's personal data and why (the actor is in the event's metadata). */
+export type WorkerErased = DomainEvent<'WorkerErased', { workerId: string; reason: string }>;
+export type WorkerEvent =
+  WorkerRegistered | ConsentRecorded | WorkerInfoUpdated | ApplicationOpened | WorkerErased;
 
 export type WorkerState =
   | { status: 'unregistered' }
@@ -66,6 +71,14 @@ export type WorkerState =
       personal: PersonalData;
       consentScopes: readonly ConsentScope[];
       /** The last application opened for this worker, whatever became of it. */
+      lastCertificateId: string | null;
+    }
+  | {
+      /** Personal data crypto-shredded: nothing more may be recorded about this worker. */
+      status: 'erased';
+      workerId: string;
+      agencyId: string;
+      consentScopes: readonly ConsentScope[];
       lastCertificateId: string | null;
     };
 
@@ -81,6 +94,19 @@ export function refuseUnlessOwnAgency(actor: Actor, agencyId: string): DomainErr
   return forbidden(`only an operator of agency ${agencyId} may do this`);
 }
 
+/** Roles that may erase a worker's personal data. */
+export const ERASING_ROLES: readonly Actor['role'][] = ['platform_admin', 'regulator'];
+
+function eraseWorker(command: EraseWorker, state: Exclude<WorkerState, { status: 'unregistered' }>) {
+  if (!ERASING_ROLES.includes(command.metadata.actor.role)) {
+    return forbidden(`only a ${ERASING_ROLES.join(' or ')} may erase a worker's personal data`);
+  }
+  if (state.status === 'erased') return conflict(`worker ${state.workerId} was already erased`);
+  const reason = command.data.reason.trim();
+  if (reason === '') return invalidField('reason', 'is required');
+  return [{ type: 'WorkerErased' as const, data: { workerId: state.workerId, reason } }];
+}
+
 export const workerDecider: Decider<WorkerCommand, WorkerEvent, WorkerState> = {
   initialState: { status: 'unregistered' },
 
@@ -89,15 +115,19 @@ export const workerDecider: Decider<WorkerCommand, WorkerEvent, WorkerState> = {
     if (command.type === 'RegisterWorker') {
       const refusal = refuseUnlessOwnAgency(actor, command.data.agencyId);
       if (refusal) return refusal;
-      if (state.status === 'registered') return conflict(`worker ${state.workerId} is already registered`);
+      if (state.status !== 'unregistered') return conflict(`worker ${state.workerId} is already registered`);
       const { workerId, agencyId, name, idNumber, phone } = command.data;
       return [
         { type: 'WorkerRegistered', data: { workerId, agencyId, personal: { name, idNumber, phone } } },
       ];
     }
     if (state.status === 'unregistered') return conflict(`worker ${command.data.workerId} is not registered`);
+    if (command.type === 'EraseWorker') return eraseWorker(command, state);
     const refusal = refuseUnlessOwnAgency(actor, state.agencyId);
     if (refusal) return refusal;
+    if (state.status === 'erased') {
+      return conflict(`worker ${state.workerId} was erased; nothing more can be recorded about them`);
+    }
 
     switch (command.type) {
       case 'RecordConsent': {
@@ -155,6 +185,10 @@ export const workerDecider: Decider<WorkerCommand, WorkerEvent, WorkerState> = {
         return { ...state, personal: { ...state.personal, ...event.data.personal } };
       case 'ApplicationOpened':
         return { ...state, lastCertificateId: event.data.certificateId };
+      case 'WorkerErased': {
+        const { workerId, agencyId, consentScopes, lastCertificateId } = state;
+        return { status: 'erased', workerId, agencyId, consentScopes, lastCertificateId };
+      }
       default:
         return assertNever(event);
     }

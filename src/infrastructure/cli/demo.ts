@@ -66,6 +66,46 @@ async function main(): Promise<void> {
       evidenceRef: 'signed-authorisation-0001.pdf',
     }),
   );
+  // Training (≥ 3 class hours including the exam, exam passed) is required before issuing.
+  const provider = step(
+    'training provider registered',
+    await call('POST', '/training-providers', admin, {
+      name: '上海示范家政培训中心',
+      creditCode: composeCreditCode(`52310104MJ0FL${String(randomInt(0, 9999)).padStart(4, '0')}`),
+      district: '310104',
+    }),
+  );
+  const trainer = await token('training_provider', provider.id as string);
+  const startsAt = new Date(Date.now() - 4 * 3_600_000).toISOString();
+  const session = step(
+    'training session recorded',
+    await call('POST', '/training-sessions', trainer, {
+      mode: 'offline',
+      classHours: 3,
+      teacher: '王芳',
+      place: '徐汇区漕溪北路 88 号',
+      startsAt,
+      endsAt: new Date(Date.now() - 3_600_000).toISOString(),
+    }),
+  );
+  const sessionPath = `/training-sessions/${session.id as string}`;
+  step(
+    'attendance recorded',
+    await call('POST', `${sessionPath}/attendance`, trainer, { workerIds: [workerId] }),
+  );
+  step(
+    'supervision sheet recorded',
+    await call('POST', `${sessionPath}/supervision`, trainer, {
+      attendees: 1,
+      identityChecked: 1,
+      inspector: '李督导',
+      method: 'on_site',
+    }),
+  );
+  step(
+    'exam passed (training complete)',
+    await call('POST', `${sessionPath}/exam-scores`, trainer, { scores: [{ workerId, score: 86 }] }),
+  );
   const application = step(
     'applied for a certificate',
     await call('POST', '/certificates', operator, { workerId }),

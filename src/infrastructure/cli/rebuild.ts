@@ -1,16 +1,35 @@
 import { loadConfig } from '../config/config';
 import { PROJECTION_NAMES, rebuildReadModels } from '../rebuild';
+import { runOnlineRebuild } from './rebuild-online';
 
 /** `npm run rebuild`: rebuilds every read model from position 0. Stop the service first. */
-rebuildReadModels(loadConfig().dataDir, { swap: true })
-  .then(({ position, seconds, file }) => {
-    const rate = seconds > 0 ? Math.round(position / seconds) : position;
-    console.log(
-      `rebuilt ${PROJECTION_NAMES.length} projections (${PROJECTION_NAMES.join(', ')}) up to position ${position} ` +
-        `in ${seconds.toFixed(2)} s (${rate} events/s) into ${file}`,
-    );
-  })
-  .catch((error: unknown) => {
+const config = loadConfig();
+if (config.readStore === 'mongodb') {
+  // MongoDB read models are rebuilt online, beside the live ones: no need to stop the service.
+  runOnlineRebuild(config).catch((error: unknown) => {
     console.error(error);
     process.exit(1);
   });
+} else if (config.eventStore !== 'sqlite') {
+  console.error(
+    'the embedded rebuild reads the SQLite event store: with EVENT_STORE=kurrentdb use READ_STORE=mongodb',
+  );
+  process.exit(1);
+} else {
+  rebuildSqlite();
+}
+
+function rebuildSqlite(): void {
+  rebuildReadModels(config.dataDir, { swap: true, keyEncryptionKeyDir: config.keyEncryptionKeyDir })
+    .then(({ position, seconds, file }) => {
+      const rate = seconds > 0 ? Math.round(position / seconds) : position;
+      console.log(
+        `rebuilt ${PROJECTION_NAMES.length} projections (${PROJECTION_NAMES.join(', ')}) up to position ${position} ` +
+          `in ${seconds.toFixed(2)} s (${rate} events/s) into ${file}`,
+      );
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

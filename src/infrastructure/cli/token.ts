@@ -22,12 +22,16 @@ async function main(): Promise<void> {
     throw new Error(`a ${values.role} token needs --agency`);
   }
   const config = loadConfig();
+  if (config.authJwksUrl) {
+    throw new Error('AUTH_JWKS_URL is set: tokens come from that identity provider, not from this key');
+  }
   const keys = await loadTokenKeys(config.dataDir);
   const token = await signToken(keys, config.tokenIssuer, {
     sub: values.sub ?? `${values.role}-cli`,
     role: values.role,
     ...(values.agency ? { agencyId: values.agency } : {}),
     expiresIn: values.expires,
+    ...(config.tokenAudience ? { audience: config.tokenAudience } : {}),
   });
   process.stdout.write(`${token}\n`);
 }

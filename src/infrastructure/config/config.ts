@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
+import { loadSecurityConfig, SecurityConfigError, type SecurityConfig } from './security-config';
+import { loadStorageConfig, StorageConfigError, type StorageConfig } from './storage-config';
 
-export interface AppConfig {
+export interface AppConfig extends SecurityConfig, StorageConfig {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
@@ -9,9 +11,27 @@ export interface AppConfig {
   readonly tokenIssuer: string;
   /** How long `?minPosition=` waits for projections before answering 503. */
   readonly consistencyWaitMs: number;
+  /** The lowest exam score (0–100) that passes training; TRAINING_PASS_MARK, default 60. */
+  readonly trainingPassMark: number;
 }
 
 export class ConfigError extends Error {}
+
+function security(env: NodeJS.ProcessEnv): SecurityConfig {
+  try {
+    return loadSecurityConfig(env);
+  } catch (error) {
+    throw error instanceof SecurityConfigError ? new ConfigError(error.message) : error;
+  }
+}
+
+function storage(env: NodeJS.ProcessEnv): StorageConfig {
+  try {
+    return loadStorageConfig(env);
+  } catch (error) {
+    throw error instanceof StorageConfigError ? new ConfigError(error.message) : error;
+  }
+}
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -31,6 +51,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicRateLimit: integer(env, 'PUBLIC_RATE_LIMIT', 120, 0, 10_000_000),
     tokenIssuer: env.TOKEN_ISSUER || 'hsc-registry',
     consistencyWaitMs: integer(env, 'CONSISTENCY_WAIT_MS', 2000, 0, 60_000),
+    trainingPassMark: integer(env, 'TRAINING_PASS_MARK', 60, 0, 100),
+    ...security(env),
+    ...storage(env),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
+  ServiceUnavailableException,
   SetMetadata,
   UnauthorizedException,
   createParamDecorator,
@@ -11,9 +12,12 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Actor, Role } from '../../domain/actor';
-import { InvalidTokenError, verifyToken } from '../auth/tokens';
-import type { TokenKeys } from '../auth/token-keys';
-import { APP_CONFIG, type AppConfig } from '../config/config';
+import {
+  InvalidTokenError,
+  TOKEN_VERIFIER,
+  TokenKeysUnavailableError,
+  type TokenVerifier,
+} from '../auth/token-verifier';
 
 export const TOKEN_KEYS = Symbol('TokenKeys');
 
@@ -31,8 +35,7 @@ export type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(TOKEN_KEYS) private readonly keys: TokenKeys,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -42,13 +45,12 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw new UnauthorizedException('a bearer token is required');
     try {
-      request.actor = await verifyToken(
-        this.keys,
-        this.config.tokenIssuer,
-        header.slice('Bearer '.length).trim(),
-      );
+      request.actor = await this.verifier.verify(header.slice('Bearer '.length).trim());
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedException(error.message);
+      if (error instanceof TokenKeysUnavailableError) {
+        throw new ServiceUnavailableException('tokens cannot be verified right now; retry shortly');
+      }
       throw error;
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);

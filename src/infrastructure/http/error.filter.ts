@@ -10,14 +10,14 @@ import type { FastifyReply } from 'fastify';
 import { WrongExpectedRevisionError } from '../../application/ports/event-store';
 import { DomainError, type DomainErrorKind } from '../../domain/errors';
 
-const STATUS_OF: Record<DomainErrorKind, number> = {
+export const STATUS_OF: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
   forbidden: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
 };
 
-const REASON: Record<number, string> = {
+export const REASON: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

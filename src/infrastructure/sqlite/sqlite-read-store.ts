@@ -1,7 +1,15 @@
 import type Database from 'better-sqlite3';
+import {
+  LeaseLostError,
+  type AcquireOptions,
+  type LeaseClaim,
+  type LeaseState,
+  type LeaseStore,
+} from '../../application/ports/lease-store';
 import type {
   Checkpoint,
   CollectionSpec,
+  CommitOptions,
   DocumentChange,
   FilterValue,
   FindOptions,
@@ -12,6 +20,18 @@ import { openDatabase } from './open-database';
 
 const NAME = /^[a-z][a-z0-9_]*$/i;
 const CHECKPOINTS_TABLE = 'checkpoints';
+/** Starts with '_', which no collection name can, so it never clashes with one. */
+const LEASES_TABLE = '_leases';
+
+export interface SqliteReadStoreOptions {
+  /** The clock leases are judged by (ms since the epoch); every process on the machine shares it. */
+  readonly now?: () => number;
+}
+
+interface LeaseRow {
+  readonly holder: string;
+  readonly expires_at: number;
+}
 
 type Filter = Readonly<Record<string, FilterValue>>;
 type SqlValue = string | number | null;
@@ -50,6 +70,17 @@ function toSqlValue(field: string, value: FilterValue): SqlValue {
   throw new Error(`Invalid filter value for field ${JSON.stringify(field)}: ${String(value)}`);
 }
 
+function checkClaim(claim: LeaseClaim): LeaseClaim {
+  const { name, holder, ttlMs } = claim;
+  if (typeof name !== 'string' || name === '' || typeof holder !== 'string' || holder === '') {
+    throw new Error(`Invalid lease claim ${JSON.stringify({ name, holder })}`);
+  }
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+    throw new Error(`Invalid lease ttlMs ${String(ttlMs)} (must be a positive whole number of ms)`);
+  }
+  return claim;
+}
+
 function checkCount(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isSafeInteger(value) || value < 0) {
@@ -62,23 +93,33 @@ function checkCount(name: string, value: number | undefined): number | undefined
  * ReadStore on one SQLite file: every collection is a table `(id TEXT PRIMARY KEY, doc TEXT NOT NULL)`
  * holding the document as JSON, with one expression index per declared field.
  */
-export class SqliteReadStore implements ReadStore {
+export class SqliteReadStore implements ReadStore, LeaseStore {
   private readonly statements = new Map<string, Database.Statement>();
   /** Lower-cased names of the collections known to exist (SQLite table names are case-insensitive). */
   private readonly collections = new Set<string>();
   private closed = false;
 
-  private constructor(private readonly db: Database.Database) {
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly db: Database.Database,
+    options: SqliteReadStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
     db.exec(
       `CREATE TABLE IF NOT EXISTS ${quoteIdent(CHECKPOINTS_TABLE)} ` +
         '(projection TEXT PRIMARY KEY, position INTEGER NOT NULL)',
     );
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdent(LEASES_TABLE)} ` +
+        '(name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)',
+    );
   }
 
-  static open(file: string): SqliteReadStore {
+  static open(file: string, options: SqliteReadStoreOptions = {}): SqliteReadStore {
     const db = openDatabase(file);
     try {
-      return new SqliteReadStore(db);
+      return new SqliteReadStore(db, options);
     } catch (error) {
       db.close();
       throw error;
@@ -142,8 +183,18 @@ export class SqliteReadStore implements ReadStore {
     return this.statement(`SELECT count(*) FROM ${table}${where}`).get(...params) as number;
   }
 
-  async commit(changes: readonly DocumentChange[], checkpoints: readonly Checkpoint[]): Promise<void> {
+  async commit(
+    changes: readonly DocumentChange[],
+    checkpoints: readonly Checkpoint[],
+    options: CommitOptions = {},
+  ): Promise<void> {
+    const { lease } = options;
     this.db.transaction(() => {
+      // Checked inside the write transaction, which SQLite runs alone: no other holder can commit
+      // between this check and the writes below.
+      if (lease !== undefined && !this.renewInTransaction(lease)) {
+        throw new LeaseLostError(lease.name, lease.holder);
+      }
       for (const change of changes) {
         const table = this.table(change.collection);
         if (typeof change.id !== 'string') {
@@ -191,6 +242,48 @@ export class SqliteReadStore implements ReadStore {
     this.closed = true;
     this.statements.clear();
     this.db.close();
+  }
+
+  async acquireLease(claim: LeaseClaim, options: AcquireOptions = {}): Promise<LeaseState> {
+    const { name, holder, ttlMs } = checkClaim(claim);
+    const now = this.now();
+    return this.db.transaction((): LeaseState => {
+      const taken = this.statement(
+        `INSERT INTO ${quoteIdent(LEASES_TABLE)} (name, holder, expires_at) VALUES (?, ?, ?) ` +
+          'ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at ' +
+          'WHERE holder = excluded.holder OR expires_at <= ? OR holder = ?',
+      ).run(name, holder, now + ttlMs, now, options.replacing ?? null);
+      if (taken.changes === 1) return { acquired: true, holder, expiresAt: now + ttlMs };
+      const row = this.leaseRow(name);
+      return { acquired: false, holder: row?.holder ?? null, expiresAt: row?.expires_at ?? 0 };
+    })();
+  }
+
+  async renewLease(claim: LeaseClaim): Promise<boolean> {
+    const checked = checkClaim(claim);
+    return this.db.transaction(() => this.renewInTransaction(checked))();
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.statement(`DELETE FROM ${quoteIdent(LEASES_TABLE)} WHERE name = ? AND holder = ?`).run(name, holder);
+  }
+
+  /** Extends the holder's unexpired lease; false when it is not (or no longer) the holder. */
+  private renewInTransaction({ name, holder, ttlMs }: LeaseClaim): boolean {
+    const now = this.now();
+    const renewed = this.statement(
+      `UPDATE ${quoteIdent(LEASES_TABLE)} SET expires_at = ? WHERE name = ? AND holder = ? AND expires_at > ?`,
+    ).run(now + ttlMs, name, holder, now);
+    return renewed.changes === 1;
+  }
+
+  private leaseRow(name: string): LeaseRow | undefined {
+    // Not through `statement`, whose readers return one column.
+    return this.db
+      .prepare<[string], LeaseRow>(
+        `SELECT holder, expires_at FROM ${quoteIdent(LEASES_TABLE)} WHERE name = ?`,
+      )
+      .get(name);
   }
 
   /** The quoted table of a collection that was ensured (by this instance, or earlier on the same file). */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -117,8 +117,14 @@ export class CertificateController {
 
   @Get(':id')
   @Roles('agency_operator', 'platform_reviewer', 'police_liaison', 'regulator', 'auditor')
-  get(@Param('id', EntityIdPipe) certificateId: string, @CurrentActor() actor: Actor) {
-    return this.queryBus.execute(new GetCertificateQuery(certificateId, actor));
+  get(
+    @Param('id', EntityIdPipe) certificateId: string,
+    @CurrentActor() actor: Actor,
+    @Headers('x-correlation-id') correlationId?: string,
+  ) {
+    const correlation =
+      correlationId && /^[\x21-\x7e]{1,200}$/.test(correlationId) ? correlationId : undefined;
+    return this.queryBus.execute(new GetCertificateQuery(certificateId, actor, correlation));
   }
 
   private async change(change: CertificateChange, context: CommandContext, reply: FastifyReply) {

@@ -13,10 +13,14 @@ export class StatsController {
   @Get()
   @Roles('regulator')
   @ApiQuery({ name: 'groupBy', required: false, enum: ['district', 'agency'] })
-  stats(@Query('groupBy') groupBy?: string) {
+  @ApiQuery({ name: 'series', required: false, enum: ['weekly'], description: 'adds a weekly time series' })
+  stats(@Query('groupBy') groupBy?: string, @Query('series') series?: string) {
     if (groupBy !== undefined && groupBy !== 'district' && groupBy !== 'agency') {
       throw new BadRequestException({ message: 'groupBy must be district or agency', field: 'groupBy' });
     }
-    return this.queryBus.execute(new GetStatsQuery(groupBy));
+    if (series !== undefined && series !== 'weekly') {
+      throw new BadRequestException({ message: 'series must be weekly', field: 'series' });
+    }
+    return this.queryBus.execute(new GetStatsQuery(groupBy, series));
   }
 }

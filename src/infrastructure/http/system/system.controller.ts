@@ -1,35 +1,22 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { EVENT_STORE, type EventStore } from '../../../application/ports/event-store';
-import { ProjectionRunner } from '../../../projections/projection-runner';
-import type { TokenKeys } from '../../auth/token-keys';
-import { PublicRoute, TOKEN_KEYS } from '../auth';
+import { PUBLISHED_JWKS, type PublishedJwks } from '../../auth/token-verifier';
+import { PublicRoute } from '../auth';
 
 @ApiTags('system')
 @Controller()
 @PublicRoute()
 export class SystemController {
-  constructor(
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    private readonly runner: ProjectionRunner,
-    @Inject(TOKEN_KEYS) private readonly keys: TokenKeys,
-  ) {}
+  constructor(@Inject(PUBLISHED_JWKS) private readonly published: PublishedJwks) {}
 
-  /** Liveness plus how far the read models lag behind the log. */
-  @Get('health')
-  async health() {
-    const head = await this.eventStore.headPosition();
-    const projected = this.runner.checkpoint;
-    return {
-      status: 'ok',
-      eventStore: { head },
-      projections: { position: projected, lag: head - projected },
-    };
-  }
+  // GET /health is served by HealthController (backend reachability through @nestjs/terminus).
 
   /** Public keys that verify our tokens, so other services (or an external IdP's peers) can check them. */
   @Get('.well-known/jwks.json')
   jwks() {
-    return { keys: [this.keys.publicJwk] };
+    // With an external identity provider, its JWKS is the one to use: we publish none of our own.
+    if (!this.published.keys)
+      throw new NotFoundException('tokens are issued by an external identity provider');
+    return { keys: this.published.keys };
   }
 }

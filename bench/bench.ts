@@ -1,0 +1,276 @@
+import 'reflect-metadata';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_SEED,
+  generateDataSet,
+  type GenerationReport,
+} from '../src/infrastructure/generator/generate-data-set';
+import { parseScale } from '../src/infrastructure/generator/plan';
+import { rebuildReadModels } from '../src/infrastructure/rebuild';
+import { eventStoreFile } from '../src/infrastructure/storage';
+import { rawOneEventTransactions, rawReadAndParse } from './baselines';
+import { appendToVisible, commandLoad, FreshPeople, publicVerification, sequentialGets } from './http-load';
+import { sleep } from './measure';
+import { ROOT, startChild } from './processes';
+import { replayHistories } from './replay';
+import { printTable, type Row } from './report';
+import { pickSamples } from './samples';
+
+const USAGE = `usage: npm run bench -- [--quick] [--scale shanghai|FRACTION] [--data DIR] [--keep] [--profile DIR]
+
+Measures the service against raw baselines in one run and prints a table (also bench/results.json).
+  (default)        generates the Shanghai data set (DESIGN §7) and runs every measurement, ~5–10 min
+  --quick          a one-minute smoke run on 1 % of the data set with short runs
+  --scale S        another data-set size ('shanghai' = 1, or a fraction)
+  --data DIR       use a data set made by 'npm run generate' (copied first; DIR is left as it was)
+  --keep           keep the working copy of the data set (its path is printed)
+  --profile DIR    write CPU profiles of the service (node --cpu-prof) into DIR`;
+
+interface Settings {
+  readonly scale: number;
+  readonly seconds: number;
+  readonly rawSeconds: number;
+  readonly probes: number;
+  readonly replays: number;
+  readonly connections: number;
+}
+
+const say = (text: string) => process.stderr.write(`${text}\n`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      scale: { type: 'string' },
+      seed: { type: 'string', default: DEFAULT_SEED },
+      data: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      out: { type: 'string', default: join(ROOT, 'bench', 'results.json') },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const settings: Settings = values.quick
+    ? { scale: 0.01, seconds: 3, rawSeconds: 1, probes: 60, replays: 300, connections: 50 }
+    : { scale: 1, seconds: 10, rawSeconds: 3, probes: 400, replays: 2000, connections: 50 };
+  const scale = values.scale ? parseScale(values.scale) : settings.scale;
+  const work = mkdtempSync(join(tmpdir(), 'hsc-bench-'));
+  const dataDir = join(work, 'data');
+  const rows: Row[] = [];
+  const started = Date.now();
+  try {
+    // The data set: generated now (and its loading measured), or copied from --data.
+    let generation: GenerationReport | null = null;
+    if (values.data) {
+      if (!existsSync(eventStoreFile(values.data))) throw new Error(`${values.data} holds no data set`);
+      say(`copying the data set from ${values.data}…`);
+      cpSync(values.data, dataDir, { recursive: true });
+      const report = join(values.data, 'generated.json');
+      if (existsSync(report)) generation = JSON.parse(readFileSync(report, 'utf8')) as GenerationReport;
+    } else {
+      say(`generating the data set at scale ${scale} through the command bus…`);
+      generation = await generateDataSet({ dataDir, scale, seed: values.seed });
+    }
+    const dataScale = generation?.plan.scale ?? scale;
+    const fullScale = dataScale >= 1;
+    if (generation) {
+      rows.push({
+        measure: `data set loaded through the command path (${generation.plan.applications.toLocaleString('en')} applications)`,
+        ours: `${generation.loadSeconds.toFixed(1)} s (${Math.round(generation.commands / generation.loadSeconds).toLocaleString('en')} commands/s, ${generation.events.toLocaleString('en')} events)`,
+        target: fullScale ? '≤ 60 s' : '≤ 60 s at full scale',
+        met: fullScale ? generation.loadSeconds <= 60 : null,
+        values: { seconds: generation.loadSeconds, commands: generation.commands, events: generation.events },
+      });
+    }
+
+    say('raw baseline: one-event transactions on better-sqlite3…');
+    const raw = rawOneEventTransactions(settings.rawSeconds);
+
+    say('raw baseline: reading and parsing every event…');
+    const rawRead = rawReadAndParse(eventStoreFile(dataDir));
+    say('rebuilding the read models from the log…');
+    const rebuildFile = join(work, 'rebuilt-read.db');
+    const rebuild = await rebuildReadModels(dataDir, { target: rebuildFile });
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${rebuildFile}${suffix}`, { force: true });
+    const rebuildRate = rebuild.position / rebuild.seconds;
+    rows.push({
+      measure: `projection rebuild (${rebuild.position.toLocaleString('en')} events)`,
+      ours: `${fmt(rebuildRate)} events/s (${rebuild.seconds.toFixed(1)} s)`,
+      baseline: `${fmt(rawRead.perSecond)} events/s read and parsed`,
+      ratio: rebuildRate / rawRead.perSecond,
+      target: `≥ 100,000 events/s, ≥ 0.45×${fullScale ? ', ≤ 15 s' : ''}`,
+      met:
+        rebuildRate >= 100_000 &&
+        rebuildRate / rawRead.perSecond >= 0.45 &&
+        (!fullScale || rebuild.seconds <= 15),
+      values: {
+        eventsPerSecond: rebuildRate,
+        seconds: rebuild.seconds,
+        rawEventsPerSecond: rawRead.perSecond,
+      },
+    });
+
+    const samples = await pickSamples(dataDir, {
+      codes: 20_000,
+      certificates: settings.replays,
+      probes: settings.probes * 2,
+    });
+    say('replaying certificate histories…');
+    const replay = await replayHistories(dataDir, samples.certificates);
+    rows.push({
+      measure: `one certificate's history replayed and verified (p50 / p99, ${samples.certificates.length} certificates)`,
+      ours: `${ms(replay.ours.p50)} / ${ms(replay.ours.p99)}`,
+      baseline: `${ms(replay.raw.p50)} / ${ms(replay.raw.p99)} select and parse`,
+      ratio: replay.raw.p50 / replay.ours.p50,
+      target: '≤ 5 ms',
+      met: replay.ours.p99 <= 5,
+      values: { ours: replay.ours, raw: replay.raw },
+    });
+
+    say('starting the service on the data set…');
+    const service = await startChild({
+      entry: 'src/main.ts',
+      env: { DATA_DIR: dataDir, PUBLIC_RATE_LIMIT: '0' },
+      readyPath: '/health',
+      nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
+    });
+    try {
+      await sleep(2000);
+      const loaded = service.memory();
+
+      const sample = await (
+        await fetch(`${service.url}/api/v1/public/certificates/${samples.codes[0]}`)
+      ).text();
+      say('raw baseline: a bare Fastify route answering the same JSON…');
+      const bare = await startChild({
+        entry: 'bench/bare-fastify.ts',
+        env: { BARE_BODY: sample },
+        readyPath: '/health',
+      });
+      const connections = settings.connections;
+      let bareLoad;
+      let bareMemory;
+      try {
+        bareLoad = await publicVerification(bare.url, samples.codes, {
+          connections,
+          seconds: settings.seconds,
+        });
+        bareMemory = bare.memory();
+      } finally {
+        await bare.stop();
+      }
+
+      say('public verification over HTTP…');
+      const publicLoad = await publicVerification(service.url, samples.codes, {
+        connections,
+        seconds: settings.seconds,
+      });
+      rows.push({
+        measure: `public verification over HTTP (${connections} connections)`,
+        ours: `${fmt(publicLoad.perSecond)} req/s, p50 ${ms(publicLoad.p50)}, p99 ${ms(publicLoad.p99)}${failures(publicLoad.failed)}`,
+        baseline: `${fmt(bareLoad.perSecond)} req/s, p99 ${ms(bareLoad.p99)} bare Fastify`,
+        ratio: publicLoad.perSecond / bareLoad.perSecond,
+        target: '≥ 15,000 req/s, p99 ≤ 10 ms, ≥ 0.5×',
+        met:
+          publicLoad.failed === 0 &&
+          publicLoad.perSecond >= 15_000 &&
+          publicLoad.p99 <= 10 &&
+          publicLoad.perSecond / bareLoad.perSecond >= 0.5,
+        values: { ours: publicLoad, bare: bareLoad },
+      });
+
+      say('durable commands over HTTP…');
+      const people = new FreshPeople();
+      const commands = await commandLoad(service.url, samples.staff, people, {
+        connections,
+        seconds: settings.seconds,
+      });
+      rows.push({
+        measure: `commands over HTTP, durable (${connections} connections; register, consent, apply, 3 gates)`,
+        ours: `${fmt(commands.perSecond)} commands/s, p50 ${ms(commands.p50)}, p99 ${ms(commands.p99)}${failures(commands.failed)}`,
+        baseline: `${fmt(raw.perSecond)} one-event transactions/s`,
+        ratio: commands.perSecond / raw.perSecond,
+        target: '≥ 3,000/s, ≥ 0.25×',
+        met:
+          commands.failed === 0 && commands.perSecond >= 3000 && commands.perSecond / raw.perSecond >= 0.25,
+        values: { ours: commands, rawTransactionsPerSecond: raw.perSecond },
+      });
+
+      say('append → visible in the public view, under ~1,000 commands/s…');
+      const background = commandLoad(service.url, samples.staff, people, {
+        connections: 20,
+        seconds: settings.seconds + 1,
+        overallRate: 1000,
+      });
+      await sleep(500);
+      const visible = await appendToVisible(service.url, samples.probes, { seconds: settings.seconds });
+      const backgroundLoad = await background;
+      rows.push({
+        measure: `append → visible in the public view (p50 / p99, ${visible.count} writes)`,
+        ours: `${ms(visible.p50)} / ${ms(visible.p99)}${failures(visible.failed)}`,
+        baseline: `while ${fmt(backgroundLoad.perSecond)} commands/s ran${failures(backgroundLoad.failed)}`,
+        target: 'p99 ≤ 100 ms at 1,000 commands/s',
+        met: visible.failed === 0 && visible.p99 <= 100,
+        values: { ours: visible, background: backgroundLoad },
+      });
+
+      say("the auditor's history over HTTP…");
+      const audit = await sequentialGets(
+        service.url,
+        samples.certificates.slice(0, 300).map((c) => `/api/v1/audit/certificates/${c.id}/history`),
+        samples.auditor,
+      );
+      rows.push({
+        measure: `audit history over HTTP, one request at a time (p50 / p99)`,
+        ours: `${ms(audit.p50)} / ${ms(audit.p99)}${failures(audit.failed)}`,
+        target: '',
+        met: null,
+        values: { ours: audit },
+      });
+
+      const peak = service.memory();
+      rows.push({
+        measure: `resident memory of the service on the data set (after start / peak under load)`,
+        ours: `${mb(loaded?.rssMb)} / ${mb(peak?.peakMb)}`,
+        baseline: `${mb(bareMemory?.rssMb)} bare Fastify`,
+        target: fullScale ? '≤ 512 MB' : '≤ 512 MB at full scale',
+        met: fullScale && loaded ? loaded.rssMb <= 512 && (peak?.peakMb ?? 0) <= 512 : null,
+        values: { afterStart: loaded, atEnd: peak, bare: bareMemory },
+      });
+    } finally {
+      await service.stop();
+    }
+
+    const results = {
+      when: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+      settings: { ...settings, scale: dataScale, quick: values.quick, data: values.data ?? null },
+      seconds: (Date.now() - started) / 1000,
+      rows,
+    };
+    printTable(rows);
+    console.log(`\n${results.seconds.toFixed(0)} s in all; results written to ${values.out}`);
+    mkdirSync(join(values.out!, '..'), { recursive: true });
+    writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    if (values.keep) say(`kept the working data set in ${dataDir}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
+const mb = (n: number | undefined) => (n === undefined ? '?' : `${Math.round(n)} MB`);
+const failures = (n: number) => (n > 0 ? ` (${n} FAILED)` : '');
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+
+/** Small measuring helpers shared by the benchmark's parts. */
+
+export function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** The q-quantile (0–1) of samples, nearest-rank. */
+export function quantile(samples: readonly number[], q: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export function summarise(samples: readonly number[]): LatencySummary {
+  return {
+    count: samples.length,
+    p50: quantile(samples, 0.5),
+    p99: quantile(samples, 0.99),
+    max: samples.length === 0 ? NaN : Math.max(...samples),
+  };
+}
+
+/** Runs `work` repeatedly for about `seconds`, returning how many times it ran per second. */
+export function ratePerSecond(
+  seconds: number,
+  work: (i: number) => void,
+): { count: number; perSecond: number } {
+  const started = now();
+  const until = started + seconds * 1000;
+  let count = 0;
+  while (now() < until) work(count++);
+  return { count, perSecond: count / ((now() - started) / 1000) };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resident and peak resident memory of a process, in MB, from /proc (Linux). */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    return { rssMb: field('VmRSS'), peakMb: field('VmHWM') };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,146 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { notFound } from '../../domain/errors';
+import {
+  trainingRecordDecider,
+  type CreditClassHours,
+  type CreditExamScore,
+} from '../../domain/training/training-record';
+import {
+  refuseUnlessOwnProvider,
+  trainingSessionDecider,
+  type RecordAttendance,
+  type RecordExamScores,
+  type RecordProgress,
+  type RecordSupervision,
+  type ScheduledSession,
+  type TrainingSessionCommand,
+} from '../../domain/training/training-session';
+import { workerDecider } from '../../domain/worker/worker';
+import type { CommandContext } from '../command-context';
+import { CommandProcessor } from '../command-processor';
+import { streams } from '../streams';
+import type { WriteResult } from '../write-result';
+import { TRAINING_RULES, type TrainingRules } from './training-rules';
+
+type Change<C extends { type: string; data: unknown }> = Pick<C, 'type' | 'data'>;
+
+/** Something recorded on an existing training session. */
+export type TrainingSessionChange =
+  Change<RecordAttendance> | Change<RecordProgress> | Change<RecordSupervision> | Change<RecordExamScores>;
+
+export class ChangeTrainingSessionCommand {
+  constructor(
+    readonly change: TrainingSessionChange,
+    readonly context: CommandContext,
+  ) {}
+}
+
+type Credit = Omit<CreditClassHours, 'metadata'> | Omit<CreditExamScore, 'metadata'>;
+
+function workersNamedBy(change: TrainingSessionChange): string[] {
+  switch (change.type) {
+    case 'RecordAttendance':
+      return [...new Set(change.data.workerIds)];
+    case 'RecordProgress':
+      return [change.data.workerId];
+    case 'RecordExamScores':
+      return [...new Set(change.data.scores.map((entry) => entry.workerId))];
+    case 'RecordSupervision':
+      return [];
+  }
+}
+
+/**
+ * What each named worker's training record must hold after the change, read from the session's state
+ * (not from the events just written), so a retry after a crash between the appends completes the
+ * records without doubling: crediting what is already credited decides nothing.
+ */
+function creditsFor(change: TrainingSessionChange, session: ScheduledSession, passMark: number): Credit[] {
+  const { sessionId, providerId } = session;
+  const base = { sessionId, providerId, passMark };
+  switch (change.type) {
+    case 'RecordAttendance':
+      return workersNamedBy(change)
+        .filter((workerId) => session.attendees.includes(workerId))
+        .map((workerId) => ({
+          type: 'CreditClassHours',
+          data: { ...base, workerId, hours: session.classHours },
+        }));
+    case 'RecordProgress': {
+      const { workerId } = change.data;
+      if (!Object.hasOwn(session.progress, workerId)) return [];
+      return [{ type: 'CreditClassHours', data: { ...base, workerId, hours: session.progress[workerId]! } }];
+    }
+    case 'RecordExamScores':
+      return change.data.scores
+        .filter(
+          ({ workerId, score }) =>
+            Object.hasOwn(session.scores, workerId) && session.scores[workerId] === score,
+        )
+        .map(({ workerId, score }) => ({ type: 'CreditExamScore', data: { ...base, workerId, score } }));
+    case 'RecordSupervision':
+      return [];
+  }
+}
+
+/**
+ * Records attendance, progress, a supervision sheet or exam scores on the session's stream, then
+ * credits each worker's own `trainingrecord-<workerId>` stream, where the issue gate reads it.
+ * Every append derives its event ids from the command id, so a retried command writes nothing twice.
+ */
+@CommandHandler(ChangeTrainingSessionCommand)
+export class ChangeTrainingSessionHandler implements ICommandHandler<
+  ChangeTrainingSessionCommand,
+  WriteResult
+> {
+  constructor(
+    private readonly processor: CommandProcessor,
+    @Inject(TRAINING_RULES) private readonly rules: TrainingRules,
+  ) {}
+
+  async execute({ change, context }: ChangeTrainingSessionCommand): Promise<WriteResult> {
+    const { sessionId } = change.data;
+    const stream = streams.trainingSession(sessionId);
+    // The session and the caller's right to it first, so another provider learns nothing about workers.
+    const before = await this.processor.load(trainingSessionDecider, stream);
+    if (before.state.status === 'none') throw notFound(`training session ${sessionId} does not exist`);
+    const refusal = refuseUnlessOwnProvider(context.actor, before.state.providerId);
+    if (refusal) throw refusal;
+    await this.requireWorkers(workersNamedBy(change));
+
+    const outcome = await this.processor.execute(
+      trainingSessionDecider,
+      stream,
+      (state, metadata) => {
+        if (state.status === 'none') throw notFound(`training session ${sessionId} does not exist`);
+        return { ...change, metadata } as TrainingSessionCommand;
+      },
+      context,
+      { checkExpectedRevision: true },
+    );
+
+    const after = await this.processor.load(trainingSessionDecider, stream);
+    let position = outcome.position;
+    if (after.state.status === 'scheduled') {
+      for (const credit of creditsFor(change, after.state, this.rules.passMark)) {
+        const credited = await this.processor.execute(
+          trainingRecordDecider,
+          streams.trainingRecord(credit.data.workerId),
+          (_state, metadata) => ({ ...credit, metadata }) as CreditClassHours | CreditExamScore,
+          context,
+        );
+        position = Math.max(position, credited.position);
+      }
+    }
+    return { id: sessionId, revision: outcome.revision, position, created: false };
+  }
+
+  /** Every worker named must be registered; an unknown one is a 404 and nothing is written. */
+  private async requireWorkers(workerIds: readonly string[]): Promise<void> {
+    for (const workerId of workerIds) {
+      const worker = await this.processor.load(workerDecider, streams.worker(workerId));
+      if (worker.state.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { KeyStore } from '../../application/ports/key-store';
+import type {
+  PersonalDataCipher,
+  PersonalFields,
+  SealedItem,
+  SealedPersonalData,
+} from '../../application/ports/personal-data-cipher';
+
+const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class PersonalDataIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PersonalDataIntegrityError';
+  }
+}
+
+/**
+ * The additional authenticated data: the format, the key id, the field names and the context
+ * (stream and event id). Changing any of them, or moving the envelope elsewhere, fails the tag check.
+ */
+function aad(sealed: Pick<SealedPersonalData, 'sealed' | 'kid' | 'fields'>, context: string): Buffer {
+  return Buffer.from(JSON.stringify([sealed.sealed, sealed.kid, sealed.fields, context]), 'utf8');
+}
+
+/**
+ * AES-256-GCM under each worker's own data key from the key store. A fresh random IV per envelope:
+ * a worker's key seals a handful of envelopes in its life, far from GCM's 2^32 random-IV bound.
+ */
+export class AesGcmPersonalDataCipher implements PersonalDataCipher {
+  constructor(private readonly keys: KeyStore) {}
+
+  async seal(kid: string, fields: PersonalFields, context: string): Promise<SealedPersonalData> {
+    const names = Object.keys(fields).sort();
+    for (const name of names) {
+      if (typeof fields[name] !== 'string') throw new TypeError(`personal field ${name} must be a string`);
+    }
+    const key = await this.keys.getOrCreate(kid);
+    const header = { sealed: 'A256GCM.v1' as const, kid, fields: names };
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(aad(header, context));
+    const plain = Buffer.from(JSON.stringify(Object.fromEntries(names.map((n) => [n, fields[n]]))), 'utf8');
+    const ct = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    plain.fill(0);
+    return { ...header, iv: iv.toString('base64url'), ct: ct.toString('base64url') };
+  }
+
+  async open(items: readonly SealedItem[]): Promise<(PersonalFields | null)[]> {
+    if (items.length === 0) return [];
+    const keys = await this.keys.lookup([...new Set(items.map((item) => item.sealed.kid))]);
+    return items.map(({ sealed, context }) => {
+      const found = keys.get(sealed.kid);
+      if (!found || found.state === 'missing') {
+        throw new PersonalDataIntegrityError(
+          `the data key ${sealed.kid} is missing from the key store: is this the key store that belongs to these events?`,
+        );
+      }
+      if (found.state === 'destroyed') return null;
+      return decrypt(found.key, sealed, context);
+    });
+  }
+
+  destroyKey(kid: string, at: string): Promise<void> {
+    return this.keys.destroy(kid, at);
+  }
+}
+
+function decrypt(key: Buffer, sealed: SealedPersonalData, context: string): PersonalFields {
+  const iv = Buffer.from(sealed.iv, 'base64url');
+  const body = Buffer.from(sealed.ct, 'base64url');
+  if (iv.length !== IV_BYTES || body.length < TAG_BYTES) {
+    throw new PersonalDataIntegrityError(`a personal-data envelope of ${sealed.kid} is malformed`);
+  }
+  let plain: Buffer;
+  try {
+    const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad(sealed, context));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    plain = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new PersonalDataIntegrityError(
+      `a personal-data envelope of ${sealed.kid} failed authentication (${context}): altered or moved`,
+    );
+  }
+  const fields = JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
+  plain.fill(0);
+  const result: Record<string, string> = {};
+  for (const name of sealed.fields) {
+    if (typeof fields[name] !== 'string') {
+      throw new PersonalDataIntegrityError(`a personal-data envelope of ${sealed.kid} lacks ${name}`);
+    }
+    result[name] = fields[name] as string;
+  }
+  return result;
+}

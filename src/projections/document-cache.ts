@@ -1,0 +1,142 @@
+import type { DocumentChange, ReadDocument } from '../application/ports/read-store';
+
+/** A cache answer: the document, or null when it is known not to exist; undefined when unknown. */
+export type Cached = ReadDocument | null | undefined;
+
+type Generation = Map<string, Map<string, ReadDocument | null>>;
+
+/**
+ * The projection runner's memory of read-model documents across batches, so a document that every
+ * step of a certificate's life updates is read from the store once, not once per batch.
+ *
+ * It holds what the runner itself committed and what it read, so it is only right while this runner
+ * is the read models' only writer: the runner clears it whenever that may not hold (an error, a lease
+ * taken again). Bounded, with two generations (a cheap approximation of least-recently-used): when
+ * the young one is full it becomes the old one and the previous old one is dropped.
+ *
+ * After a reset the store is empty, and then a document the runner never wrote does not exist. An
+ * existence filter (a Bloom filter over every id written since the reset) answers that without a
+ * query: "not in the filter" means "does not exist"; "maybe" falls back to the store.
+ */
+export class DocumentCache {
+  private young: Generation = new Map();
+  private old: Generation = new Map();
+  private youngSize = 0;
+  private written: ExistenceFilter | null = null;
+
+  constructor(private readonly capacity = 50_000) {}
+
+  /** Forgets everything, e.g. when another writer may have changed the store. */
+  clear(): void {
+    this.young = new Map();
+    this.old = new Map();
+    this.youngSize = 0;
+    this.written = null;
+  }
+
+  /** Forgets everything and knows that the store is empty (right after a reset). */
+  startEmpty(): void {
+    this.clear();
+    this.written = new ExistenceFilter();
+  }
+
+  get(collection: string, id: string): Cached {
+    const young = this.young.get(collection)?.get(id);
+    if (young !== undefined) return young;
+    const old = this.old.get(collection);
+    const doc = old?.get(id);
+    if (doc !== undefined) {
+      this.put(collection, id, doc);
+      return doc;
+    }
+    if (this.written && !this.written.mightHave(collection, id)) return null;
+    return undefined;
+  }
+
+  /** What a read from the store found (null: nothing). */
+  fill(collection: string, id: string, doc: ReadDocument | null): void {
+    this.put(collection, id, doc);
+  }
+
+  /** What the runner committed. */
+  remember(changes: readonly DocumentChange[]): void {
+    for (const { collection, id, doc } of changes) {
+      this.put(collection, id, doc);
+      if (doc !== null) this.written?.add(collection, id);
+    }
+    if (this.written?.full) this.written = null;
+  }
+
+  private put(collection: string, id: string, doc: ReadDocument | null): void {
+    let docs = this.young.get(collection);
+    if (!docs) this.young.set(collection, (docs = new Map()));
+    const size = docs.size;
+    docs.set(id, doc);
+    if (docs.size > size && ++this.youngSize >= this.capacity / 2) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngSize = 0;
+    }
+  }
+}
+
+/**
+ * A Bloom filter over (collection, id): no false negatives, about 1 % false positives up to
+ * `capacity` entries; past that it reports itself full and is dropped.
+ */
+export class ExistenceFilter {
+  private readonly bits: Uint32Array;
+  private readonly size: number;
+  private count = 0;
+
+  constructor(private readonly capacity = 8_000_000) {
+    // 9.6 bits and 7 probes per entry give about 1 % false positives.
+    this.size = Math.ceil(capacity * 9.6);
+    this.bits = new Uint32Array(Math.ceil(this.size / 32));
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  add(collection: string, id: string): void {
+    const [h1, h2] = hashes(collection, id);
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + i * h2) % this.size;
+      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+    }
+    this.count += 1;
+  }
+
+  mightHave(collection: string, id: string): boolean {
+    const [h1, h2] = hashes(collection, id);
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + i * h2) % this.size;
+      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+const PROBES = 7;
+
+/** Two independent 32-bit FNV-1a style hashes of collection and id (double hashing). */
+function hashes(collection: string, id: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ collection.length;
+  for (let i = 0; i < collection.length; i++) {
+    const c = collection.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619);
+    b = Math.imul(b ^ c, 2246822519);
+  }
+  a = Math.imul(a ^ 0xff, 16777619);
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619);
+    b = Math.imul(b ^ c, 2246822519);
+  }
+  b ^= b >>> 15;
+  b = Math.imul(b, 2654435761);
+  // The step between probes must not be 0 (odd, so never); both kept unsigned.
+  return [a >>> 0, (b | 1) >>> 0];
+}

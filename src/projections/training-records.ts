@@ -1,0 +1,88 @@
+import type { StoredEvent } from '../application/ports/event-store';
+import {
+  TRAINING_RECORD_EVENT_TYPES,
+  trainingRecordDecider,
+  type Completion,
+  type SessionCredit,
+  type TrainingRecordEvent,
+  type TrainingRecordState,
+} from '../domain/training/training-record';
+import { shanghaiDate } from '../domain/shanghai-time';
+import type { ProjectionContext, Recorded } from './projection';
+import { documentProjection } from './projection';
+import { TRAINING_PROVIDERS, type TrainingProviderDoc } from './training-providers';
+
+/** One worker's training so far, keyed by worker id (ids, hours and scores: no personal data). */
+export interface TrainingRecordDoc {
+  [key: string]: unknown;
+  id: string;
+  status: 'in_training' | 'completed';
+  classHours: number;
+  sessions: Record<string, SessionCredit>;
+  completion: (Completion & { completedAt: string }) | null;
+  updatedAt: string;
+}
+
+export const TRAINING_RECORDS = 'training_records';
+
+function stateOf(doc: TrainingRecordDoc | null): TrainingRecordState {
+  if (!doc) return trainingRecordDecider.initialState;
+  const facts = { workerId: doc.id, sessions: doc.sessions, classHours: doc.classHours };
+  if (doc.status === 'completed' && doc.completion) {
+    const { completedAt: _at, ...completion } = doc.completion;
+    return { ...facts, status: 'completed', completion };
+  }
+  return { ...facts, status: 'in_training' };
+}
+
+export const trainingRecordsProjection = documentProjection<TrainingRecordDoc>({
+  name: 'training-records',
+  collection: { name: TRAINING_RECORDS, indexes: ['status'] },
+  eventTypes: [...TRAINING_RECORD_EVENT_TYPES],
+  idOf: (event) => (event.data as { workerId: string }).workerId,
+  evolve: (doc, stored: StoredEvent) => {
+    const event = stored as Recorded<TrainingRecordEvent>;
+    const state = trainingRecordDecider.evolve(stateOf(doc), event);
+    if (state.status === 'none') return doc;
+    const at = event.metadata.occurredAt;
+    return {
+      id: state.workerId,
+      status: state.status,
+      classHours: state.classHours,
+      sessions: { ...state.sessions },
+      completion:
+        state.status === 'completed'
+          ? { ...state.completion, completedAt: doc?.completion?.completedAt ?? at }
+          : null,
+      updatedAt: at,
+    };
+  },
+});
+
+/** What a citizen sees of the holder's training: done or not, hours, provider — never scores. */
+export interface PublicTraining {
+  completed: boolean;
+  classHours: number;
+  provider: string | null;
+  completedOn: string | null;
+}
+
+/** The training part of a public certificate view; null when the worker has no training record. */
+export async function publicTrainingOf(
+  context: Pick<ProjectionContext, 'get'>,
+  workerId: string,
+): Promise<PublicTraining | null> {
+  const record = await context.get<TrainingRecordDoc>(TRAINING_RECORDS, workerId);
+  if (!record) return null;
+  const completion = record.completion;
+  const provider = completion
+    ? await context.get<TrainingProviderDoc>(TRAINING_PROVIDERS, completion.providerId)
+    : null;
+  return {
+    completed: record.status === 'completed',
+    // Hours at completion: what the certificate rests on (later sessions do not change the public view).
+    classHours: completion ? completion.classHours : record.classHours,
+    provider: provider?.name ?? null,
+    completedOn: completion ? shanghaiDate(completion.completedAt) : null,
+  };
+}

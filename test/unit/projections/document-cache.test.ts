@@ -1,0 +1,87 @@
+import { DocumentCache, ExistenceFilter } from '../../../src/projections/document-cache';
+
+describe('DocumentCache', () => {
+  it('knows nothing at first: every answer is "unknown"', () => {
+    const cache = new DocumentCache(10);
+    expect(cache.get('certificates', 'c-1')).toBeUndefined();
+  });
+
+  it('answers committed documents and deletions (null: known not to exist)', () => {
+    const cache = new DocumentCache(10);
+    cache.remember([
+      { collection: 'certificates', id: 'c-1', doc: { id: 'c-1', status: 'issued' } },
+      { collection: 'queue', id: 'c-1', doc: null },
+    ]);
+    expect(cache.get('certificates', 'c-1')).toEqual({ id: 'c-1', status: 'issued' });
+    expect(cache.get('queue', 'c-1')).toBeNull();
+    expect(cache.get('queue', 'c-2')).toBeUndefined();
+  });
+
+  it('keeps collections apart', () => {
+    const cache = new DocumentCache(10);
+    cache.fill('workers', 'x', { id: 'x', kind: 'worker' });
+    expect(cache.get('certificates', 'x')).toBeUndefined();
+  });
+
+  it('answers the latest version of a document', () => {
+    const cache = new DocumentCache(4);
+    cache.remember([{ collection: 'c', id: 'a', doc: { v: 1 } }]);
+    cache.remember([{ collection: 'c', id: 'b', doc: { v: 1 } }]); // the young generation rolls over
+    cache.remember([{ collection: 'c', id: 'a', doc: { v: 2 } }]);
+    expect(cache.get('c', 'a')).toEqual({ v: 2 });
+  });
+
+  it('stays bounded, forgetting the least recently used documents first', () => {
+    const cache = new DocumentCache(100);
+    for (let i = 0; i < 1000; i++) {
+      cache.fill('c', `doc-${i}`, { i });
+      // doc-0 is used all the time and stays.
+      expect(cache.get('c', 'doc-0')).toEqual({ i: 0 });
+    }
+    expect(cache.get('c', 'doc-999')).toEqual({ i: 999 });
+    expect(cache.get('c', 'doc-1')).toBeUndefined();
+    let known = 0;
+    for (let i = 0; i < 1000; i++) if (cache.get('c', `doc-${i}`) !== undefined) known++;
+    expect(known).toBeLessThanOrEqual(100);
+  });
+
+  it('after a reset knows that documents it never wrote do not exist', () => {
+    const cache = new DocumentCache(4);
+    cache.startEmpty();
+    expect(cache.get('c', 'never')).toBeNull();
+    for (let i = 0; i < 100; i++) cache.remember([{ collection: 'c', id: `doc-${i}`, doc: { i } }]);
+    // Forgotten by the bounded cache, but written: the store has it, so the cache must not say "absent".
+    expect(cache.get('c', 'doc-1')).toBeUndefined();
+    expect(cache.get('c', 'never')).toBeNull();
+  });
+
+  it('forgets everything, including what it knew about the empty store, when cleared', () => {
+    const cache = new DocumentCache(10);
+    cache.startEmpty();
+    cache.remember([{ collection: 'c', id: 'a', doc: { v: 1 } }]);
+    cache.clear();
+    expect(cache.get('c', 'a')).toBeUndefined();
+    expect(cache.get('c', 'never')).toBeUndefined();
+  });
+});
+
+describe('ExistenceFilter', () => {
+  it('never forgets an entry and rarely claims one it never saw', () => {
+    const filter = new ExistenceFilter(20_000);
+    for (let i = 0; i < 20_000; i++) filter.add('decisions', `event-${i}`);
+    for (let i = 0; i < 20_000; i++) expect(filter.mightHave('decisions', `event-${i}`)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 20_000; i++) if (filter.mightHave('decisions', `other-${i}`)) falsePositives++;
+    expect(falsePositives / 20_000).toBeLessThan(0.03);
+    expect(filter.mightHave('certificates', 'event-1')).toBe(false);
+  });
+
+  it('says when it holds as many entries as it was sized for', () => {
+    const filter = new ExistenceFilter(3);
+    filter.add('c', 'a');
+    filter.add('c', 'b');
+    expect(filter.full).toBe(false);
+    filter.add('c', 'c');
+    expect(filter.full).toBe(true);
+  });
+});

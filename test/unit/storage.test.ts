@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KurrentDbEventStore } from '../../src/infrastructure/kurrentdb/kurrentdb-event-store';
+import { MongoReadStore } from '../../src/infrastructure/mongodb/mongo-read-store';
+import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
+import {
+  describeStorage,
+  openConfiguredEventStore,
+  openConfiguredReadStore,
+} from '../../src/infrastructure/storage';
+
+let dataDir: string;
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'storage-'));
+});
+
+afterEach(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('choosing the stores by configuration', () => {
+  it('opens the embedded SQLite stores by default', async () => {
+    const events = await openConfiguredEventStore({ eventStore: 'sqlite', dataDir });
+    const reads = await openConfiguredReadStore({ readStore: 'sqlite', dataDir });
+    try {
+      expect(events).toBeInstanceOf(SqliteEventStore);
+      expect(reads).toBeInstanceOf(SqliteReadStore);
+    } finally {
+      await events.close();
+      await reads.close();
+    }
+  });
+
+  it('opens the KurrentDB adapter for EVENT_STORE=kurrentdb (it connects on first use)', async () => {
+    const events = await openConfiguredEventStore({
+      eventStore: 'kurrentdb',
+      kurrentdbUrl: 'kurrentdb://127.0.0.1:1?tls=false',
+      dataDir,
+    });
+    expect(events).toBeInstanceOf(KurrentDbEventStore);
+    await events.close();
+  });
+
+  it('fails to start, closing its client, when MongoDB cannot be reached', async () => {
+    await expect(
+      MongoReadStore.connect('mongodb://127.0.0.1:1/hsc?directConnection=true', {
+        serverSelectionTimeoutMS: 200,
+      }),
+    ).rejects.toThrow(/ECONNREFUSED|Server selection timed out/);
+  });
+
+  it('says where events and read models live', () => {
+    expect(
+      describeStorage({ eventStore: 'kurrentdb', readStore: 'mongodb', dataDir, projections: 'external' }),
+    ).toBe('events in KurrentDB, read models in MongoDB, projections external');
+    expect(
+      describeStorage({ eventStore: 'sqlite', readStore: 'sqlite', dataDir, projections: 'embedded' }),
+    ).toBe(
+      `events in SQLite (${join(dataDir, 'events.db')}), read models in SQLite (${join(dataDir, 'read.db')}), projections embedded`,
+    );
+  });
+});
