@@ -31,12 +31,11 @@ import { GetStatsHandler } from '../application/stats/stats-query';
 import { ChangeWorkerHandler } from '../application/worker/change-worker';
 import { RegisterWorkerHandler } from '../application/worker/register-worker';
 import { ProjectionRunner } from '../projections/projection-runner';
-import { loadTokenKeys } from './auth/token-keys';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { HmacIdentityHasher } from './crypto/hmac-identity-hasher';
 import { AgencyController } from './http/agency/agency.controller';
 import { AuditController } from './http/audit/audit.controller';
-import { AuthGuard, TOKEN_KEYS } from './http/auth';
+import { AuthGuard } from './http/auth';
 import { CertificateController } from './http/certificate/certificate.controller';
 import { PublicController } from './http/certificate/public.controller';
 import { QueueController } from './http/certificate/queue.controller';
@@ -135,7 +134,6 @@ export class AppModule {
         },
         { provide: READ_STORE, useFactory: () => openConfiguredReadStore(config) },
         { provide: IDENTITY_HASHER, useFactory: () => HmacIdentityHasher.fromDataDir(config.dataDir) },
-        { provide: TOKEN_KEYS, useFactory: () => loadTokenKeys(config.dataDir) },
         {
           provide: ProjectionRunner,
           useFactory: (eventStore: EventStore, readStore: ReadStore) =>

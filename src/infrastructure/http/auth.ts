@@ -19,8 +19,6 @@ import {
   type TokenVerifier,
 } from '../auth/token-verifier';
 
-export const TOKEN_KEYS = Symbol('TokenKeys');
-
 const ROLES = 'roles';
 const PUBLIC = 'public';
 

@@ -331,8 +331,8 @@ export class MongoReadStore implements ReadStore, LeaseStore {
   }
 
   /** Makes a rebuilt generation the one readers use, in one write; answers the generation it replaced. */
-  async switchTo(staging: MongoReadStore): Promise<number> {
-    const next = staging.fixedGeneration;
+  async switchTo(staging: ReadStore): Promise<number> {
+    const next = staging instanceof MongoReadStore ? staging.fixedGeneration : undefined;
     if (next === undefined) throw new Error('switchTo needs a store from beginRebuild()');
     const previous = await this.activeGeneration();
     await this.meta().updateOne(
@@ -364,6 +364,8 @@ export class MongoReadStore implements ReadStore, LeaseStore {
   private async ensureInternalCollections(): Promise<void> {
     await this.createCollection(META_COLLECTION);
     await this.createCollection(LEASES_COLLECTION);
+    // Created up front: a transaction is not where collections should come into being.
+    await this.createCollection(checkpointsCollection(await this.generation()));
   }
 
   private async createCollection(name: string): Promise<void> {

@@ -1,8 +1,18 @@
 import type { EventStore } from '../../application/ports/event-store';
-import type { LeaseClaim } from '../../application/ports/lease-store';
+import type { LeaseClaim, LeaseStore } from '../../application/ports/lease-store';
+import type { ReadStore } from '../../application/ports/read-store';
 import { DEFAULT_LEASE_TTL_MS, newHolderId } from '../../projections/lease-guard';
 import { CHECKPOINT_NAME, createProjectionRunner } from '../read-models';
-import type { MongoReadStore } from './mongo-read-store';
+
+/** A read store that keeps generations of its collections (MongoReadStore). */
+export interface GenerationalReadStore extends LeaseStore {
+  activeGeneration(): Promise<number>;
+  /** A store writing into the next generation, which readers do not see until `switchTo`. */
+  beginRebuild(): Promise<ReadStore & { readonly stagingGeneration: number | undefined }>;
+  /** Makes the staging generation the live one; answers the generation it replaced. */
+  switchTo(staging: ReadStore): Promise<number>;
+  dropGeneration(generation: number): Promise<readonly string[]>;
+}
 
 export interface OnlineRebuildOptions {
   /** Lease held while finishing; the live runner waits this long at most if the rebuild dies. */
@@ -30,7 +40,7 @@ export interface OnlineRebuildReport {
  */
 export async function rebuildOnline(
   eventStore: EventStore,
-  store: MongoReadStore,
+  store: GenerationalReadStore,
   options: OnlineRebuildOptions = {},
 ): Promise<OnlineRebuildReport> {
   const log = options.log ?? (() => undefined);
@@ -38,7 +48,8 @@ export async function rebuildOnline(
   const started = process.hrtime.bigint();
   const live = await store.activeGeneration();
   const staging = await store.beginRebuild();
-  const generation = staging.stagingGeneration!;
+  const generation = staging.stagingGeneration;
+  if (generation === undefined) throw new Error('beginRebuild() gave a store without a staging generation');
   const runner = createProjectionRunner(eventStore, staging);
   log(`rebuilding into generation ${generation}; generation ${live} keeps serving meanwhile`);
   let position = await runner.catchUp();
