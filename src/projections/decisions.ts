@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import { categoryOf, idOf } from '../application/streams';
+import { CERTIFICATE_EVENT_TYPES } from '../domain/certificate/certificate';
 import { documentProjection } from './projection';
 
 /** One decision by one person: every event is one. Holds ids and types only, never personal data. */
@@ -30,16 +31,7 @@ export const decisionsProjection = documentProjection<DecisionDoc>({
     'ConsentRecorded',
     'WorkerInfoUpdated',
     'WorkerErased',
-    'CertificateApplied',
-    'CompanyCheckPassed',
-    'CompanyCheckFailed',
-    'PlatformVerificationPassed',
-    'PlatformVerificationFailed',
-    'PoliceComparisonClear',
-    'PoliceRecordFound',
-    'CertificateIssued',
-    'CertificateHandedOver',
-    'CertificateRevoked',
+    ...CERTIFICATE_EVENT_TYPES,
     'TrainingProviderRegistered',
     'TrainingSessionScheduled',
     'AttendanceRecorded',
