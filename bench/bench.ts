@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_SEED,
   generateDataSet,
+  REPORT_FILE,
   type GenerationReport,
 } from '../src/infrastructure/generator/generate-data-set';
 import { parseScale } from '../src/infrastructure/generator/plan';
@@ -19,13 +20,15 @@ import { replayHistories } from './replay';
 import { printTable, type Row } from './report';
 import { pickSamples } from './samples';
 
-const USAGE = `usage: npm run bench -- [--quick] [--scale shanghai|FRACTION] [--data DIR] [--keep] [--profile DIR]
+const USAGE = `usage: npm run bench -- [--quick] [--scale shanghai|FRACTION] [--data DIR] [--fresh] [--keep] [--profile DIR]
 
 Measures the service against raw baselines in one run and prints a table (also bench/results.json).
-  (default)        generates the Shanghai data set (DESIGN §7) and runs every measurement, ~5–10 min
+  (default)        the Shanghai data set (DESIGN §7), every measurement: about 5 min, plus about
+                   9 min the first time, to generate the data set (kept in $TMPDIR/hsc-bench-data)
   --quick          a one-minute smoke run on 1 % of the data set with short runs
   --scale S        another data-set size ('shanghai' = 1, or a fraction)
-  --data DIR       use a data set made by 'npm run generate' (copied first; DIR is left as it was)
+  --data DIR       use a data set made by 'npm run generate' instead (copied; DIR is left as it was)
+  --fresh          generate the kept data set again (e.g. after the domain changed)
   --keep           keep the working copy of the data set (its path is printed)
   --profile DIR    write CPU profiles of the service (node --cpu-prof) into DIR`;
 
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: DEFAULT_SEED },
       data: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
       profile: { type: 'string' },
       out: { type: 'string', default: join(ROOT, 'bench', 'results.json') },
       help: { type: 'boolean', default: false },
@@ -66,23 +70,26 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const started = Date.now();
   try {
-    // The data set: generated now (and its loading measured), or copied from --data.
-    let generation: GenerationReport | null = null;
-    if (values.data) {
-      if (!existsSync(eventStoreFile(values.data))) throw new Error(`${values.data} holds no data set`);
-      say(`copying the data set from ${values.data}…`);
-      cpSync(values.data, dataDir, { recursive: true });
-      const report = join(values.data, 'generated.json');
-      if (existsSync(report)) generation = JSON.parse(readFileSync(report, 'utf8')) as GenerationReport;
-    } else {
-      say(`generating the data set at scale ${scale} through the command bus…`);
-      generation = await generateDataSet({ dataDir, scale, seed: values.seed });
+    // The data set: made once per scale and seed through the command bus (its loading measured
+    // then), kept for later runs, and copied for each run, which writes to it.
+    const source = values.data ?? join(tmpdir(), 'hsc-bench-data', `scale-${scale}-seed-${values.seed}`);
+    const report = join(source, REPORT_FILE);
+    if (!values.data && (values.fresh || !existsSync(report))) {
+      rmSync(source, { recursive: true, force: true });
+      say(`generating the data set at scale ${scale} into ${source} through the command bus…`);
+      await generateDataSet({ dataDir: source, scale, seed: values.seed });
     }
-    const dataScale = generation?.plan.scale ?? scale;
+    if (!existsSync(eventStoreFile(source))) throw new Error(`${source} holds no data set`);
+    say(`copying the data set from ${source}…`);
+    cpSync(source, dataDir, { recursive: true });
+    const generation = existsSync(report)
+      ? (JSON.parse(readFileSync(report, 'utf8')) as GenerationReport)
+      : null;
+    const dataScale = generation?.plan.scale ?? (values.data ? NaN : scale);
     const fullScale = dataScale >= 1;
     if (generation) {
       rows.push({
-        measure: `data set loaded through the command path (${generation.plan.applications.toLocaleString('en')} applications)`,
+        measure: `data set loaded through the command path (${generation.plan.applications.toLocaleString('en')} applications; when it was generated)`,
         ours: `${generation.loadSeconds.toFixed(1)} s (${Math.round(generation.commands / generation.loadSeconds).toLocaleString('en')} commands/s, ${generation.events.toLocaleString('en')} events)`,
         target: fullScale ? '≤ 60 s' : '≤ 60 s at full scale',
         met: fullScale ? generation.loadSeconds <= 60 : null,
@@ -217,7 +224,8 @@ async function main(): Promise<void> {
         ours: `${ms(visible.p50)} / ${ms(visible.p99)}${failures(visible.failed)}`,
         baseline: `while ${fmt(backgroundLoad.perSecond)} commands/s ran${failures(backgroundLoad.failed)}`,
         target: 'p99 ≤ 100 ms at 1,000 commands/s',
-        met: visible.failed === 0 && visible.p99 <= 100,
+        // Only met if the background load really ran at about the rate the target names.
+        met: visible.failed === 0 && visible.p99 <= 100 && backgroundLoad.perSecond >= 900,
         values: { ours: visible, background: backgroundLoad },
       });
 

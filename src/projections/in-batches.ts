@@ -3,8 +3,8 @@ const IDLE = Symbol('idle');
 /**
  * Groups an async iterable into batches: as many items as arrive without waiting (up to `max`),
  * so catch-up commits big batches while live events are committed as soon as they come.
- * "Without waiting" means within the same turn of the event loop: one check per batch notices
- * when the source has to wait for I/O or a timer.
+ * "Without waiting" means within the same turn of the event loop as the batch's first item: one
+ * check per batch (not per item) notices when the source has to wait for I/O or a timer.
  */
 export async function* inBatches<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();

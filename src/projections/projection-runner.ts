@@ -49,7 +49,7 @@ export class ProjectionRunner {
     private readonly projections: readonly Projection[],
     private readonly options: RunnerOptions,
   ) {
-    this.batchSize = options.batchSize ?? 2_000;
+    this.batchSize = options.batchSize ?? 10_000;
   }
 
   /** Position of the last event reflected in the read models. */

@@ -56,6 +56,7 @@ export async function startRegistry(
   const url = `http://127.0.0.1:${port}`;
   const keys = await loadTokenKeys(dataDir);
 
+  let lastWrite = 0;
   return {
     url,
     dataDir,
@@ -69,6 +70,11 @@ export async function startRegistry(
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
+      // Read your own writes, as a real client does: a query waits until the read models reflect
+      // the newest write this client has seen, unless the test asks for a position itself.
+      const explicit =
+        path.includes('minPosition=') || Object.keys(headers).some((h) => /^x-min-position$/i.test(h));
+      if (method === 'GET' && !explicit && lastWrite > 0) headers['x-min-position'] = String(lastWrite);
       let body: string | undefined;
       if (options.body !== undefined) {
         body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -82,6 +88,9 @@ export async function startRegistry(
       } catch {
         // not JSON: keep the text
       }
+      const position = (parsed as { position?: unknown } | null)?.position;
+      if (method !== 'GET' && response.ok && typeof position === 'number')
+        lastWrite = Math.max(lastWrite, position);
       return { status: response.status, body: parsed, headers: response.headers };
     },
     close: () => app.close(),

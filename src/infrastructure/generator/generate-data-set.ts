@@ -48,7 +48,7 @@ export const DEFAULT_SEED = '2015';
 /** The generation report, written into DATA_DIR. */
 export const REPORT_FILE = 'generated.json';
 const COHORT_SIZE = 40;
-const DEFAULT_CONCURRENCY = 12;
+const DEFAULT_CONCURRENCY = 24;
 
 /**
  * Loads a data set shaped like Shanghai's 2015 figures through the real command handlers (never by

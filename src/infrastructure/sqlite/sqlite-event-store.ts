@@ -9,10 +9,13 @@ import {
   type SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../../application/ports/event-store';
+import { GroupCommit } from './group-commit';
 import { openDatabase } from './open-database';
 
 /** Events read per query while a subscription catches up. */
 const SUBSCRIPTION_BATCH = 1000;
+/** Page cache of the connection, in KiB (SQLite's default is 2 MiB). */
+const CACHE_KIB = 64 * 1024;
 /** How long a caught-up subscription waits before looking for writes made by another process. */
 const POLL_INTERVAL_MS = 50;
 
@@ -80,24 +83,14 @@ function isUniqueViolation(error: unknown): boolean {
   );
 }
 
-interface PendingAppend {
-  readonly streamId: string;
-  readonly events: readonly EventToAppend[];
-  readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-type Outcome = { ok: true; result: AppendResult; written: boolean } | { ok: false; error: unknown };
-
 /**
- * Event store on one SQLite file, with group commit. Appends that arrive together (in the same turn
- * of the event loop) share one transaction and so one fsync, committed on the next turn: each
- * append runs inside its own savepoint, with its own expected-revision check, and is rolled back
- * alone when it fails, so every append is still all-or-nothing and is answered only once the whole
- * group is durable (WAL, synchronous=FULL). Appends within a group run one after another in arrival
- * order and see the ones before them, so concurrency control is exactly as without grouping.
- * SQLite's write lock serialises this process's groups with other processes using the same file.
+ * Event store on one SQLite file, with group commit: appends that arrive together (in the same turn
+ * of the event loop) share one transaction and so one fsync (GroupCommit). Each append runs in its
+ * own savepoint with its own expected-revision check and is rolled back alone when it fails, so
+ * every append is still all-or-nothing, and it is answered only once the group is durable (WAL,
+ * synchronous=FULL). Appends in a group run one after another in arrival order and see the ones
+ * before them, so concurrency control is exactly as without grouping. SQLite's write lock
+ * serialises this process's groups with other processes using the same file.
  */
 export class SqliteEventStore implements EventStore {
   private readonly selectPlacement: Database.Statement<[string], PlacementRow>;
@@ -106,16 +99,8 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStream: Database.Statement<[string], EventRow>;
   private readonly selectAfter: Database.Statement<[number, number], EventRow>;
   private readonly selectHead: Database.Statement<[], number>;
-  private readonly begin: Database.Statement<[]>;
-  private readonly commit: Database.Statement<[]>;
-  private readonly rollback: Database.Statement<[]>;
-  private readonly savepoint: Database.Statement<[]>;
-  private readonly release: Database.Statement<[]>;
-  private readonly rollbackToSavepoint: Database.Statement<[]>;
-
-  /** Appends waiting for the next group commit, in arrival order. */
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
+  /** Appends that arrive together share one transaction (see the class comment). */
+  private readonly group: GroupCommit;
 
   /** Bumped after every commit in this process; lets a subscription notice appends it did not wait for. */
   private appendCount = 0;
@@ -123,6 +108,8 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
 
   private constructor(private readonly db: Database.Database) {
+    // Commands read the streams they decide on, mostly recent ones: keep those pages in memory.
+    db.pragma(`cache_size = -${CACHE_KIB}`);
     db.exec(SCHEMA);
     this.selectPlacement = db.prepare<[string], PlacementRow>(
       'SELECT stream_id, revision, position FROM events WHERE id = ?',
@@ -141,12 +128,7 @@ export class SqliteEventStore implements EventStore {
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     );
     this.selectHead = db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
-    this.begin = db.prepare('BEGIN IMMEDIATE');
-    this.commit = db.prepare('COMMIT');
-    this.rollback = db.prepare('ROLLBACK');
-    this.savepoint = db.prepare('SAVEPOINT append');
-    this.release = db.prepare('RELEASE append');
-    this.rollbackToSavepoint = db.prepare('ROLLBACK TO append');
+    this.group = new GroupCommit(db);
   }
 
   static open(file: string): SqliteEventStore {
@@ -169,13 +151,11 @@ export class SqliteEventStore implements EventStore {
       throw new Error(`append to ${streamId}: invalid expected revision ${expected}`);
     }
     if (this.closed) throw new Error('SqliteEventStore is closed');
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ streamId, events, expected, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    const { result, written } = await this.group.run(() =>
+      this.appendInTransaction(streamId, events, expected),
+    );
+    if (written) this.notifyAppended();
+    return result;
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {
@@ -211,61 +191,10 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
+    this.group.flush();
     this.closed = true;
     this.wakeWaiters();
     this.db.close();
-  }
-
-  /** Commits every pending append in one transaction, then answers each of them. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const group = this.pending;
-    if (group.length === 0) return;
-    this.pending = [];
-    let outcomes: Outcome[];
-    try {
-      outcomes = this.commitGroup(group);
-    } catch (error) {
-      // The transaction itself failed (disk full, I/O error, lock timeout): none of the group is stored.
-      for (const append of group) append.reject(error);
-      return;
-    }
-    let written = false;
-    group.forEach((append, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) {
-        written ||= outcome.written;
-        append.resolve(outcome.result);
-      } else {
-        append.reject(outcome.error);
-      }
-    });
-    if (written) this.notifyAppended();
-  }
-
-  private commitGroup(group: readonly PendingAppend[]): Outcome[] {
-    const outcomes: Outcome[] = [];
-    this.begin.run();
-    try {
-      for (const { streamId, events, expected } of group) {
-        this.savepoint.run();
-        try {
-          const { result, written } = this.appendInTransaction(streamId, events, expected);
-          this.release.run();
-          outcomes.push({ ok: true, result, written });
-        } catch (error) {
-          this.rollbackToSavepoint.run();
-          this.release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
-      this.commit.run();
-    } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
-      throw error;
-    }
-    return outcomes;
   }
 
   private appendInTransaction(

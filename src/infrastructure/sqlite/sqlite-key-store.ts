@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { KeyDestroyedError, type DataKeyLookup, type KeyStore } from '../../application/ports/key-store';
 import { checkKeyId, newDataKey, unwrapDataKey, wrapDataKey } from '../crypto/data-key-wrapping';
 import type { KeyEncryptionKeys } from '../crypto/key-encryption-keys';
+import { GroupCommit } from './group-commit';
 import { openDatabase } from './open-database';
 
 const SCHEMA = `
@@ -32,7 +33,9 @@ export class SqliteKeyStore implements KeyStore {
   private readonly select: Database.Statement<[string], KeyRow>;
   private readonly insert: Database.Statement<[string, Buffer, string, string]>;
   private readonly tombstone: Database.Statement<[string, string, string]>;
-  private readonly getOrCreateTransaction: Database.Transaction<(keyId: string) => Buffer>;
+  private readonly getOrCreateInTransaction: (keyId: string) => Buffer;
+  /** Keys created together (many new workers at once) share one transaction and one fsync. */
+  private readonly creations: GroupCommit;
   private closed = false;
 
   private constructor(
@@ -50,7 +53,7 @@ export class SqliteKeyStore implements KeyStore {
        ON CONFLICT (key_id) DO UPDATE SET wrapped = NULL, kek_id = NULL,
          destroyed_at = COALESCE(data_keys.destroyed_at, excluded.destroyed_at)`,
     );
-    this.getOrCreateTransaction = db.transaction((keyId: string) => {
+    this.getOrCreateInTransaction = (keyId: string) => {
       const row = this.select.get(keyId);
       if (row) return this.activeKey(row);
       const dek = newDataKey();
@@ -61,7 +64,8 @@ export class SqliteKeyStore implements KeyStore {
         new Date().toISOString(),
       );
       return dek;
-    });
+    };
+    this.creations = new GroupCommit(db);
   }
 
   static open(file: string, keks: KeyEncryptionKeys): SqliteKeyStore {
@@ -76,8 +80,9 @@ export class SqliteKeyStore implements KeyStore {
 
   async getOrCreate(keyId: string): Promise<Buffer> {
     checkKeyId(keyId);
-    // IMMEDIATE: two processes creating the same key serialise, and both end with the stored one.
-    return this.getOrCreateTransaction.immediate(keyId);
+    // In a write transaction taken at once (BEGIN IMMEDIATE): two processes creating the same key
+    // serialise, and both end with the stored one. Settles once the key is durable.
+    return this.creations.run(() => this.getOrCreateInTransaction(keyId));
   }
 
   async lookup(keyIds: readonly string[]): Promise<Map<string, DataKeyLookup>> {
@@ -132,6 +137,7 @@ export class SqliteKeyStore implements KeyStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.creations.flush();
     this.closed = true;
     this.db.close();
   }
