@@ -10,12 +10,14 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { RegisterAgencyHandler } from '../application/agency/register-agency';
+import {
+  GetAccountabilityHandler,
+  GetCertificateHistoryHandler,
+} from '../application/audit/certificate-audit';
 import { GetActorDecisionsHandler } from '../application/audit/decision-queries';
 import { ApplyForCertificateHandler } from '../application/certificate/apply-for-certificate';
 import {
-  GetAccountabilityHandler,
   GetCertificateHandler,
-  GetCertificateHistoryHandler,
   GetPublicCertificateHandler,
   GetQueueHandler,
 } from '../application/certificate/certificate-queries';
@@ -37,7 +39,6 @@ import { AgencyController } from './http/agency/agency.controller';
 import { AuditController } from './http/audit/audit.controller';
 import { AuthGuard } from './http/auth';
 import { CertificateController } from './http/certificate/certificate.controller';
-import { PublicController } from './http/certificate/public.controller';
 import { QueueController } from './http/certificate/queue.controller';
 import { ConsistencyInterceptor } from './http/consistency.interceptor';
 import { ErrorFilter } from './http/error.filter';
@@ -114,7 +115,6 @@ export class AppModule {
         AgencyController,
         WorkerController,
         CertificateController,
-        PublicController,
         AuditController,
         QueueController,
         StatsController,

@@ -3,6 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppOptions } from './app.module';
+import {
+  PUBLIC_VERIFICATION_OPENAPI_PATH,
+  publicVerificationOpenApi,
+  registerPublicVerificationRoute,
+} from './http/certificate/public-verification.route';
 import { registerCors } from './http/cors';
 import { registerJsonBodyParser } from './http/json-body';
 import { registerSecurityHeaders } from './http/security-headers';
@@ -45,6 +50,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   registerJsonBodyParser(adapter.getInstance());
   registerSecurityHeaders(adapter.getInstance());
   registerCors(app, options.config.corsOrigins ?? []);
+  registerPublicVerificationRoute(adapter.getInstance(), app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -54,6 +60,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
       .addBearerAuth()
       .build(),
   );
+  document.paths[PUBLIC_VERIFICATION_OPENAPI_PATH] = publicVerificationOpenApi;
   SwaggerModule.setup('docs', app, document);
   return app;
 }

@@ -2,7 +2,8 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { PROJECTIONS } from '../projections';
 import { openEventStoreWithKeys } from './privacy';
 import { createProjectionRunner } from './read-models';
-import { openReadStore, readStoreFile } from './storage';
+import { SqliteReadStore } from './sqlite/sqlite-read-store';
+import { readStoreFile } from './storage';
 
 export interface RebuildReport {
   readonly position: number;
@@ -28,9 +29,11 @@ export async function rebuildReadModels(
   const started = process.hrtime.bigint();
   // Projections see personal data in clear (to mask names): read through the key store.
   const eventStore = openEventStoreWithKeys({ dataDir, keyEncryptionKeyDir: options.keyEncryptionKeyDir });
-  const readStore = openReadStore(dataDir, target);
+  // Nobody reads the fresh file before it is complete: fill it without journal or index upkeep.
+  const readStore = SqliteReadStore.open(target, { bulkLoad: true });
   try {
     const position = await createProjectionRunner(eventStore, readStore).catchUp();
+    await readStore.finishBulkLoad();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { position, seconds, file: options.swap ? live : target };
   } finally {

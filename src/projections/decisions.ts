@@ -1,13 +1,11 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import { categoryOf, idOf } from '../application/streams';
 import { CERTIFICATE_EVENT_TYPES } from '../domain/certificate/certificate';
-import { documentProjection } from './projection';
+import type { Projection, ProjectionContext } from './projection';
 
-/** One decision by one person: every event is one. Holds ids and types only, never personal data. */
-export interface DecisionDoc {
-  [key: string]: unknown;
+/** A decision as kept in its actor's page: the page already names the actor. */
+export interface DecisionEntry {
   id: string;
-  actorId: string;
   actorRole: string;
   actorAgencyId: string | null;
   type: string;
@@ -18,14 +16,61 @@ export interface DecisionDoc {
   correlationId: string;
 }
 
+/** One decision by one person: every event is one. Holds ids and types only, never personal data. */
+export type DecisionDoc = DecisionEntry & { actorId: string };
+
+/**
+ * One actor's decisions in log order, `DECISIONS_PER_PAGE` to a document (`<actorId>#<page>`).
+ * One document per decision made a rebuild write as many rows as the log has events; pages make it
+ * a few per actor per batch, and any page of the audit listing is one or two reads.
+ */
+export interface DecisionPageDoc {
+  [key: string]: unknown;
+  id: string;
+  actorId: string;
+  page: number;
+  entries: DecisionEntry[];
+}
+
+/** How many decisions an actor has made (which page is being filled; the listing's total), and the last. */
+export interface DecisionCountDoc {
+  [key: string]: unknown;
+  id: string;
+  count: number;
+  lastPosition: number;
+}
+
 export const DECISIONS = 'decisions';
+export const DECISION_COUNTS = 'decision_counts';
+export const DECISIONS_PER_PAGE = 256;
+
+export function decisionPageId(actorId: string, page: number): string {
+  return `${actorId}#${page}`;
+}
 
 const DECIDED_ON = new Set(['agency', 'worker', 'certificate', 'trainingprovider', 'training']);
 
-export const decisionsProjection = documentProjection<DecisionDoc>({
+function entryOf(event: StoredEvent): DecisionEntry {
+  return {
+    id: event.id,
+    actorRole: event.metadata.actor.role,
+    actorAgencyId: event.metadata.actor.agencyId ?? null,
+    type: event.type,
+    entity: categoryOf(event.streamId),
+    entityId: idOf(event.streamId),
+    occurredAt: event.metadata.occurredAt,
+    position: event.position,
+    correlationId: event.metadata.correlationId,
+  };
+}
+
+export const decisionsProjection: Projection = {
   name: 'decisions',
-  collection: { name: DECISIONS, indexes: ['actorId', 'position'] },
-  eventTypes: [
+  collections: [
+    { name: DECISIONS, indexes: [] },
+    { name: DECISION_COUNTS, indexes: [] },
+  ],
+  eventTypes: new Set([
     'AgencyRegistered',
     'WorkerRegistered',
     'ConsentRecorded',
@@ -38,18 +83,23 @@ export const decisionsProjection = documentProjection<DecisionDoc>({
     'ProgressRecorded',
     'SupervisionRecorded',
     'ExamScoresRecorded',
-  ],
-  idOf: (event) => (DECIDED_ON.has(categoryOf(event.streamId)) ? event.id : null),
-  evolve: (_doc, event: StoredEvent) => ({
-    id: event.id,
-    actorId: event.metadata.actor.id,
-    actorRole: event.metadata.actor.role,
-    actorAgencyId: event.metadata.actor.agencyId ?? null,
-    type: event.type,
-    entity: categoryOf(event.streamId),
-    entityId: idOf(event.streamId),
-    occurredAt: event.metadata.occurredAt,
-    position: event.position,
-    correlationId: event.metadata.correlationId,
-  }),
-});
+  ]),
+
+  async apply(event: StoredEvent, context: ProjectionContext): Promise<void> {
+    if (!DECIDED_ON.has(categoryOf(event.streamId))) return;
+    const actorId = event.metadata.actor.id;
+    const counted = await context.get<DecisionCountDoc>(DECISION_COUNTS, actorId);
+    // Guarded by position: an event already listed (a replay) changes nothing.
+    if (counted && counted.lastPosition >= event.position) return;
+    const count = counted?.count ?? 0;
+    const page = Math.floor(count / DECISIONS_PER_PAGE);
+    const pageId = decisionPageId(actorId, page);
+    const current = await context.get<DecisionPageDoc>(DECISIONS, pageId);
+    const entries = current ? current.entries : [];
+    // Pages are only ever appended to, in log order, by this runner alone: extending the array in
+    // place spares copying up to a page for every decision.
+    entries.push(entryOf(event));
+    context.put(DECISIONS, pageId, current ?? { id: pageId, actorId, page, entries });
+    context.put(DECISION_COUNTS, actorId, { id: actorId, count: count + 1, lastPosition: event.position });
+  },
+};

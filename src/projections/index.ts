@@ -1,6 +1,4 @@
-import { accountabilityProjection } from './accountability';
 import { agenciesProjection } from './agencies';
-import { certificateHistoryProjection } from './certificate-history';
 import { certificatesProjection } from './certificates';
 import { decisionsProjection } from './decisions';
 import type { Projection } from './projection';
@@ -28,12 +26,10 @@ export const PROJECTIONS: readonly Projection[] = [
   trainingRecordsProjection,
   publicCertificatesProjection,
   rosterProjection,
-  certificateHistoryProjection,
-  accountabilityProjection,
   decisionsProjection,
   queuesProjection,
   statsProjection,
 ];
 
 /** Raise when a projection's documents change shape: the runner then rebuilds from 0 at start. */
-export const PROJECTIONS_VERSION = 3;
+export const PROJECTIONS_VERSION = 4;

@@ -1,18 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Actor } from '../../domain/actor';
-import {
-  certificateDecider,
-  type CertificateEvent,
-  type CertificateState,
-} from '../../domain/certificate/certificate';
+import { parseCertificateCode } from '../../domain/certificate/certificate-code';
 import { forbidden, notFound } from '../../domain/errors';
-import { ACCOUNTABILITY, type AccountabilityDoc } from '../../projections/accountability';
-import {
-  CERTIFICATE_HISTORY,
-  type CertificateHistoryDoc,
-  type HistoryEntry,
-} from '../../projections/certificate-history';
 import { CERTIFICATES, type CertificateDoc } from '../../projections/certificates';
 import { PUBLIC_CERTIFICATES, type PublicCertificateDoc } from '../../projections/public-certificates';
 import { QUEUE, type QueueEntryDoc } from '../../projections/queues';
@@ -67,70 +57,57 @@ export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery>
   }
 }
 
-export class GetPublicCertificateQuery {
-  constructor(readonly code: string) {}
+/** What anyone may see of a certificate: no internal id, the holder's name only masked. */
+export interface PublicCertificateView {
+  readonly code: string;
+  readonly status: PublicCertificateDoc['status'];
+  readonly holder: string;
+  readonly issuedAt: string;
+  readonly handedOver: boolean;
+  readonly revokedAt: string | null;
+  readonly training: PublicCertificateDoc['training'];
+  readonly ratings: PublicCertificateDoc['ratings'];
+  readonly agency: Omit<PublicCertificateDoc['agency'], 'id'>;
 }
 
-export type PublicCertificateView = Omit<PublicCertificateDoc, 'certificateId' | 'workerId' | 'agency'> & {
-  agency: Omit<PublicCertificateDoc['agency'], 'id'>;
-};
+/**
+ * The public view of the certificate with the code a person typed (spaces, hyphens and lower case
+ * accepted): invalid for a malformed or mistyped code, told apart from an unknown one (not found).
+ * The public HTTP route and the query bus both answer through it.
+ */
+export async function findPublicCertificate(
+  readStore: Pick<ReadStore, 'get'>,
+  typed: string,
+): Promise<PublicCertificateView> {
+  const code = parseCertificateCode(typed);
+  const doc = await readStore.get<PublicCertificateDoc>(PUBLIC_CERTIFICATES, code);
+  if (!doc) throw notFound(`no certificate has the code ${code}`);
+  // Field by field: internal ids stay internal, and so does any field the document gains later.
+  const { agency } = doc;
+  return {
+    code: doc.code,
+    status: doc.status,
+    holder: doc.holder,
+    issuedAt: doc.issuedAt,
+    handedOver: doc.handedOver,
+    revokedAt: doc.revokedAt,
+    training: doc.training,
+    ratings: doc.ratings,
+    agency: { name: agency.name, district: agency.district, districtName: agency.districtName },
+  };
+}
+
+export class GetPublicCertificateQuery {
+  /** The code as typed (see `findPublicCertificate`). */
+  constructor(readonly code: string) {}
+}
 
 @QueryHandler(GetPublicCertificateQuery)
 export class GetPublicCertificateHandler implements IQueryHandler<GetPublicCertificateQuery> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
-  async execute({ code }: GetPublicCertificateQuery): Promise<PublicCertificateView> {
-    const doc = await this.readStore.get<PublicCertificateDoc>(PUBLIC_CERTIFICATES, code);
-    if (!doc) throw notFound(`no certificate has the code ${code}`);
-    // Internal ids stay internal: the public view names the holder only masked.
-    const { certificateId: _c, workerId: _w, agency, ...view } = doc;
-    return {
-      ...view,
-      agency: { name: agency.name, district: agency.district, districtName: agency.districtName },
-    };
-  }
-}
-
-export class GetCertificateHistoryQuery {
-  constructor(
-    readonly certificateId: string,
-    readonly asOf?: string,
-  ) {}
-}
-
-@QueryHandler(GetCertificateHistoryQuery)
-export class GetCertificateHistoryHandler implements IQueryHandler<GetCertificateHistoryQuery> {
-  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
-
-  async execute({ certificateId, asOf }: GetCertificateHistoryQuery) {
-    const doc = await this.readStore.get<CertificateHistoryDoc>(CERTIFICATE_HISTORY, certificateId);
-    if (!doc) throw notFound(`certificate ${certificateId} does not exist`);
-    const entries = asOf ? doc.entries.filter((entry) => entry.occurredAt <= asOf) : doc.entries;
-    return { certificateId, asOf: asOf ?? null, state: stateAfter(entries), entries };
-  }
-}
-
-/** Folds history entries with the write model's own evolve: the state as it was at that moment. */
-function stateAfter(entries: readonly HistoryEntry[]): CertificateState {
-  return entries.reduce(
-    (state, entry) =>
-      certificateDecider.evolve(state, { type: entry.type, data: entry.data } as CertificateEvent),
-    certificateDecider.initialState,
-  );
-}
-
-export class GetAccountabilityQuery {
-  constructor(readonly certificateId: string) {}
-}
-
-@QueryHandler(GetAccountabilityQuery)
-export class GetAccountabilityHandler implements IQueryHandler<GetAccountabilityQuery> {
-  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
-
-  async execute({ certificateId }: GetAccountabilityQuery): Promise<AccountabilityDoc> {
-    const doc = await this.readStore.get<AccountabilityDoc>(ACCOUNTABILITY, certificateId);
-    if (!doc) throw notFound(`certificate ${certificateId} does not exist`);
-    return doc;
+  execute({ code }: GetPublicCertificateQuery): Promise<PublicCertificateView> {
+    return findPublicCertificate(this.readStore, code);
   }
 }
 

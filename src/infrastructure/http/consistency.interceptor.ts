@@ -12,9 +12,40 @@ import { from, switchMap, type Observable } from 'rxjs';
 import { ProjectionRunner } from '../../projections/projection-runner';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
+const POSITION = /^\d{1,15}$/;
+
 /**
- * Read-your-writes: a query given `?minPosition=N` (or `X-Min-Position: N`) waits, briefly, until
- * the read models reflect global position N; then 503 if they still do not.
+ * The global position a query asks to read at least: `?minPosition=N`, else `X-Min-Position: N`;
+ * undefined when it names none (and for anything but GET). 400 naming minPosition if malformed.
+ */
+export function requestedMinPosition(request: FastifyRequest): number | undefined {
+  if (request.method !== 'GET') return undefined;
+  const raw = (request.query as Record<string, unknown>)?.minPosition ?? request.headers['x-min-position'];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !POSITION.test(raw)) {
+    throw new BadRequestException({
+      message: 'minPosition must be a non-negative whole number',
+      field: 'minPosition',
+    });
+  }
+  return Number(raw);
+}
+
+/** Waits, briefly, until the read models reflect global position N; 503 if they still do not. */
+export async function readModelsReach(
+  runner: ProjectionRunner,
+  position: number,
+  waitMs: number,
+): Promise<void> {
+  if (await runner.waitFor(position, waitMs)) return;
+  throw new ServiceUnavailableException(
+    `read models have not reached position ${position} within ${waitMs} ms; retry shortly`,
+  );
+}
+
+/**
+ * Read-your-writes for every Nest route: a query given `?minPosition=N` (or `X-Min-Position: N`)
+ * waits, briefly, until the read models reflect global position N; then 503 if they still do not.
  */
 @Injectable()
 export class ConsistencyInterceptor implements NestInterceptor {
@@ -24,26 +55,10 @@ export class ConsistencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (request.method !== 'GET') return next.handle();
-    const raw = (request.query as Record<string, unknown>)?.minPosition ?? request.headers['x-min-position'];
-    if (raw === undefined) return next.handle();
-    const position = Number(raw);
-    if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) {
-      throw new BadRequestException({
-        message: 'minPosition must be a non-negative whole number',
-        field: 'minPosition',
-      });
-    }
-    return from(this.runner.waitFor(position, this.config.consistencyWaitMs)).pipe(
-      switchMap((reached) => {
-        if (!reached) {
-          throw new ServiceUnavailableException(
-            `read models have not reached position ${position} within ${this.config.consistencyWaitMs} ms; retry shortly`,
-          );
-        }
-        return next.handle();
-      }),
+    const position = requestedMinPosition(context.switchToHttp().getRequest<FastifyRequest>());
+    if (position === undefined) return next.handle();
+    return from(readModelsReach(this.runner, position, this.config.consistencyWaitMs)).pipe(
+      switchMap(() => next.handle()),
     );
   }
 }

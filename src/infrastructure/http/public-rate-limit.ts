@@ -1,11 +1,4 @@
-import {
-  HttpException,
-  HttpStatus,
-  Inject,
-  Injectable,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { isIPv6 } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -20,6 +13,8 @@ export interface LimitDecision {
   /** Whole seconds until the client may make one more request (only meaningful when refused). */
   readonly retryAfterSeconds: number;
 }
+
+const ALLOWED: LimitDecision = Object.freeze({ allowed: true, retryAfterSeconds: 0 });
 
 /**
  * The generic cell rate algorithm (a token bucket kept as one number per client): up to `limit`
@@ -51,7 +46,7 @@ export class RateLimiter {
     const wait = next - now - this.windowMs;
     if (wait > 0) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
     this.tat.set(key, next);
-    return { allowed: true, retryAfterSeconds: 0 };
+    return ALLOWED;
   }
 
   /** Entries held (for tests and metrics). */
@@ -91,9 +86,12 @@ export function clientKey(ip: string): string {
     .join(':')}::/64`;
 }
 
-/** `PUBLIC_RATE_LIMIT` public requests per client per minute; 429 with Retry-After beyond it. */
+/**
+ * `PUBLIC_RATE_LIMIT` public requests per client per minute (0: no limit); 429 with Retry-After
+ * beyond it. One instance, so every public route counts against the same allowance.
+ */
 @Injectable()
-export class PublicRateLimit implements CanActivate {
+export class PublicRateLimit {
   private readonly limiter: RateLimiter | null;
   private readonly limit: number;
 
@@ -102,12 +100,12 @@ export class PublicRateLimit implements CanActivate {
     this.limiter = this.limit === 0 ? null : new RateLimiter(this.limit);
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    if (!this.limiter) return true;
-    const http = context.switchToHttp();
-    const decision = this.limiter.hit(clientKey(http.getRequest<FastifyRequest>().ip));
-    if (decision.allowed) return true;
-    void http.getResponse<FastifyReply>().header('retry-after', String(decision.retryAfterSeconds));
+  /** Counts one public request of this client; throws 429 (and sets Retry-After) beyond the limit. */
+  enforce(request: FastifyRequest, reply: FastifyReply): void {
+    if (!this.limiter) return;
+    const decision = this.limiter.hit(clientKey(request.ip));
+    if (decision.allowed) return;
+    void reply.header('retry-after', String(decision.retryAfterSeconds));
     throw new HttpException(
       `too many requests: at most ${this.limit} a minute; retry in ${decision.retryAfterSeconds} s`,
       HttpStatus.TOO_MANY_REQUESTS,

@@ -26,6 +26,12 @@ const LEASES_TABLE = '_leases';
 export interface SqliteReadStoreOptions {
   /** The clock leases are judged by (ms since the epoch); every process on the machine shares it. */
   readonly now?: () => number;
+  /**
+   * For filling a fresh file that nobody reads until it is complete (a rebuild swapped in at the
+   * end): no journal, no fsync, and the indexes built once at `finishBulkLoad()` instead of kept up
+   * on every insert. A crash leaves a file to throw away, never one that is used.
+   */
+  readonly bulkLoad?: boolean;
 }
 
 interface LeaseRow {
@@ -98,6 +104,8 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   /** Lower-cased names of the collections known to exist (SQLite table names are case-insensitive). */
   private readonly collections = new Set<string>();
   private closed = false;
+  /** Indexes held back while bulk loading: SQL to run at `finishBulkLoad()`. */
+  private deferredIndexes: string[] | null = null;
 
   private readonly now: () => number;
 
@@ -112,6 +120,12 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     db.pragma('synchronous = NORMAL');
     // Projections update documents of recent entities; queries read them: keep those pages in memory.
     db.pragma('cache_size = -65536');
+    if (options.bulkLoad) {
+      db.pragma('journal_mode = OFF');
+      db.pragma('synchronous = OFF');
+      db.pragma('locking_mode = EXCLUSIVE');
+      this.deferredIndexes = [];
+    }
     db.exec(
       `CREATE TABLE IF NOT EXISTS ${quoteIdent(CHECKPOINTS_TABLE)} ` +
         '(projection TEXT PRIMARY KEY, position INTEGER NOT NULL)',
@@ -143,16 +157,25 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
         this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
         for (const field of spec.indexes) {
           const index = quoteIdent(`ix:${spec.name}:${field}`);
-          this.db.exec(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (${fieldExpr(field)})`);
+          const sql = `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (${fieldExpr(field)})`;
+          if (this.deferredIndexes) this.deferredIndexes.push(sql);
+          else this.db.exec(sql);
         }
       }
     })();
     for (const spec of specs) this.collections.add(spec.name.toLowerCase());
   }
 
+  /** `get`'s statement per collection: the hottest read skips checking names and building SQL. */
+  private readonly getStatements = new Map<string, Database.Statement>();
+
   async get<T extends ReadDocument>(collection: string, id: string): Promise<T | null> {
-    const json = this.statement(`SELECT doc FROM ${this.table(collection)} WHERE id = ?`).get(id) as
-      string | undefined;
+    let statement = this.getStatements.get(collection);
+    if (statement === undefined || this.closed) {
+      statement = this.statement(`SELECT doc FROM ${this.table(collection)} WHERE id = ?`);
+      this.getStatements.set(collection, statement);
+    }
+    const json = statement.get(id) as string | undefined;
     return json === undefined ? null : (JSON.parse(json) as T);
   }
 
@@ -241,6 +264,19 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
         this.statement(`DELETE FROM ${quoteIdent(CHECKPOINTS_TABLE)} WHERE projection = ?`).run(projection);
       }
     })();
+  }
+
+  /** Ends a bulk load: builds the held-back indexes and makes the file a normal WAL database. */
+  async finishBulkLoad(): Promise<void> {
+    if (!this.deferredIndexes) return;
+    const indexes = this.deferredIndexes;
+    this.deferredIndexes = null;
+    this.db.transaction(() => indexes.forEach((sql) => this.db.exec(sql)))();
+    this.db.pragma('locking_mode = NORMAL');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    // Everything written so far reaches the disk before the file is swapped in.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {

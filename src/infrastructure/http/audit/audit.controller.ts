@@ -5,7 +5,7 @@ import { GetActorDecisionsQuery } from '../../../application/audit/decision-quer
 import {
   GetAccountabilityQuery,
   GetCertificateHistoryQuery,
-} from '../../../application/certificate/certificate-queries';
+} from '../../../application/audit/certificate-audit';
 import { Roles } from '../auth';
 import { EntityIdPipe } from '../entity-id.pipe';
 import { paging } from '../paging';
