@@ -8,6 +8,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { isRole, type Actor } from '../../domain/actor';
+import { VerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-token-cache';
 
 /** Asymmetric algorithms only: a token can never be "signed" with a public key as an HMAC secret. */
 export const TOKEN_ALGORITHMS = ['EdDSA', 'RS256'] as const;
@@ -42,6 +43,8 @@ export interface TokenVerifierOptions {
   /** When set, tokens must name it in `aud` (recommended with a shared identity provider). */
   readonly audience?: string;
   readonly clockToleranceSeconds?: number;
+  /** Verified tokens are remembered until they expire (at most a minute); `false` checks every time. */
+  readonly cache?: VerifiedTokenCacheOptions | false;
 }
 
 export interface RemoteJwksOptions {
@@ -90,8 +93,11 @@ function isFetchFailure(error: unknown): boolean {
  * audience are checked; then the claims must name a subject and a known role.
  */
 export function tokenVerifier(keys: JWTVerifyGetKey, options: TokenVerifierOptions): TokenVerifier {
+  const verified = options.cache === false ? null : new VerifiedTokenCache(options.cache);
   return {
     async verify(token: string): Promise<Actor> {
+      const known = verified?.get(token);
+      if (known) return known;
       let header;
       try {
         header = decodeProtectedHeader(token);
@@ -117,7 +123,9 @@ export function tokenVerifier(keys: JWTVerifyGetKey, options: TokenVerifierOptio
         if (isFetchFailure(error)) throw new TokenKeysUnavailableError(error);
         throw new InvalidTokenError(`invalid token: ${describe(error)}`);
       }
-      return actorOf(payload as Record<string, unknown>);
+      const actor = actorOf(payload as Record<string, unknown>);
+      verified?.remember(token, actor, payload.exp!);
+      return actor;
     },
   };
 }
