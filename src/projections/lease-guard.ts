@@ -20,6 +20,12 @@ export interface ProjectionLease {
   lost(): void;
   /** Gives the lease up, so another process can take over at once. */
   release(): Promise<void>;
+  /**
+   * True only while no other process can be applying batches: the lease is held and was confirmed
+   * recently enough that it cannot have expired (it is only ever taken over once expired). Absent:
+   * never sure.
+   */
+  isSurelyHeld?(): boolean;
 }
 
 /** For a process that serves reads only: it never applies, it just follows the checkpoint. */
@@ -112,6 +118,11 @@ export class LeaseGuard implements ProjectionLease {
 
   get isHeld(): boolean {
     return this.held !== null;
+  }
+
+  isSurelyHeld(): boolean {
+    // Half the ttl: the stored expiry is at least a ttl after the renewal that set confirmedAt.
+    return this.held !== null && Date.now() - this.confirmedAt < this.claim.ttlMs / 2;
   }
 
   async tryAcquire(): Promise<AbortSignal | null> {

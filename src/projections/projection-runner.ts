@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EventStore, StoredEvent } from '../application/ports/event-store';
 import { LeaseLostError } from '../application/ports/lease-store';
-import type { ReadStore } from '../application/ports/read-store';
+import type { DocumentChange, ReadStore } from '../application/ports/read-store';
 import { BatchContext } from './batch-context';
 import { DocumentCache } from './document-cache';
 import { inBatches } from './in-batches';
@@ -17,6 +17,13 @@ export interface RunnerOptions {
    * otherwise the runner stands by, following the checkpoint that the holder moves.
    */
   readonly lease?: ProjectionLease;
+}
+
+/** Told of every change this runner commits, and when it can no longer vouch for having seen them all. */
+export interface CommitListener {
+  committed(changes: readonly DocumentChange[]): void;
+  /** Changes may have been made that this runner did not see: forget whatever was learnt from it. */
+  forgotten(): void;
 }
 
 interface Waiter {
@@ -42,6 +49,7 @@ export class ProjectionRunner {
   private running: Promise<void> | null = null;
   /** Documents of earlier batches, valid only while this runner is the read models' only writer. */
   private readonly cache = new DocumentCache();
+  private readonly listeners = new Set<CommitListener>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -55,6 +63,22 @@ export class ProjectionRunner {
   /** Position of the last event reflected in the read models. */
   get checkpoint(): number {
     return this.position;
+  }
+
+  /**
+   * True while this runner is following the log as the read models' only writer, so every change
+   * to them is one it committed (and told its listeners of).
+   */
+  get seesEveryChange(): boolean {
+    if (this.running === null || this.abort.signal.aborted) return false;
+    const lease = this.options.lease;
+    return lease === undefined || (lease.isSurelyHeld?.() ?? false);
+  }
+
+  /** Returns the function that stops the listening. */
+  listen(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async prepare(): Promise<void> {
@@ -113,7 +137,7 @@ export class ProjectionRunner {
     while (!signal.aborted) {
       try {
         // Another process may have written while this one was not holding the lease.
-        if (this.options.lease) this.cache.clear();
+        if (this.options.lease) this.forget();
         const held = this.options.lease ? await this.holdLease(this.options.lease, signal) : signal;
         if (held === null) return;
         const subscription = this.eventStore.subscribeToAll(this.position, { signal: held });
@@ -123,7 +147,7 @@ export class ProjectionRunner {
         }
       } catch (error) {
         if (signal.aborted) return;
-        this.cache.clear();
+        this.forget();
         if (error instanceof LeaseLostError) {
           this.options.lease?.lost();
           this.logger.warn(`${error.message}: the batch was not applied; standing by`);
@@ -180,6 +204,7 @@ export class ProjectionRunner {
       lease: this.options.lease?.claim,
     });
     this.cache.remember(changes);
+    for (const listener of this.listeners) listener.committed(changes);
     this.position = last;
     this.wake();
   }
@@ -195,5 +220,11 @@ export class ProjectionRunner {
     const collections = this.projections.flatMap((projection) => projection.collections.map((c) => c.name));
     await this.readStore.reset(collections, [this.options.checkpointName]);
     this.cache.startEmpty();
+    for (const listener of this.listeners) listener.forgotten();
+  }
+
+  private forget(): void {
+    this.cache.clear();
+    for (const listener of this.listeners) listener.forgotten();
   }
 }

@@ -129,6 +129,34 @@ describe('projection runners sharing one read store', () => {
     await expect(b.runner.waitFor(head, 5000)).resolves.toBe(true);
     expect(await count()).toBe(30);
     expect((b.lease as LeaseGuard).isHeld).toBe(false);
+    // Only the holder vouches for seeing every change (what the public view cache relies on).
+    expect(a.runner.seesEveryChange).toBe(true);
+    expect(b.runner.seesEveryChange).toBe(false);
+  });
+
+  it('tells listeners of every commit, and to forget when the lease changes hands', async () => {
+    const a = process(guarded());
+    const seen: { committed: number; forgotten: number } = { committed: 0, forgotten: 0 };
+    a.runner.listen({
+      committed: (changes) => (seen.committed += changes.length),
+      forgotten: () => seen.forgotten++,
+    });
+    await a.runner.start();
+    await until(() => (a.lease as LeaseGuard).isHeld);
+    await a.runner.waitFor(await appendTicks(5), 5000);
+    expect(seen.committed).toBeGreaterThan(0);
+    const forgottenWhileHolding = seen.forgotten;
+    await a.runner.stop();
+    expect(a.runner.seesEveryChange).toBe(false);
+    // Another process applies meanwhile; taking the lease again, the first forgets what it knew.
+    const b = process(guarded());
+    await b.runner.start();
+    await until(() => (b.lease as LeaseGuard).isHeld);
+    await b.runner.waitFor(await appendTicks(5), 5000);
+    await b.runner.stop();
+    await a.runner.start();
+    await until(() => a.runner.seesEveryChange);
+    expect(seen.forgotten).toBeGreaterThan(forgottenWhileHolding);
   });
 
   it('hands over when the holder stops, without losing or doubling an event', async () => {

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { PathItemObject, SchemaObject } from '@nestjs/swagger';
 import { findPublicCertificate } from '../../../application/certificate/certificate-queries';
+import { parseCertificateCode } from '../../../domain/certificate/certificate-code';
 import { READ_STORE, type ReadStore } from '../../../application/ports/read-store';
 import { ProjectionRunner } from '../../../projections/projection-runner';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { readModelsReach, requestedMinPosition } from '../consistency.interceptor';
 import { sendError } from '../error.filter';
 import { PublicRateLimit } from '../public-rate-limit';
+import { PublicViewCache } from './public-view-cache';
 
 /** Served by Fastify itself, outside Nest's router: the global prefix is spelled out. */
 const PATH = '/api/v1/public/certificates/:code';
@@ -102,6 +104,12 @@ export function registerPublicVerificationRoute(fastify: FastifyInstance, app: N
   const runner = app.get(ProjectionRunner);
   const rateLimit = app.get(PublicRateLimit);
   const { consistencyWaitMs } = app.get<symbol, AppConfig>(APP_CONFIG);
+  const cache = new PublicViewCache(runner);
+  const lookUp = async (typed: string) => {
+    // Canonical first (a mistyped code is a 400 here): the cache is keyed as the read models are.
+    const code = parseCertificateCode(typed);
+    return cache.get(code, () => findPublicCertificate(readStore, code));
+  };
   fastify.route<{ Params: { code: string } }>({
     method: 'GET',
     url: PATH,
@@ -118,10 +126,8 @@ export function registerPublicVerificationRoute(fastify: FastifyInstance, app: N
       rateLimit.enforce(request, reply);
       const position = requestedMinPosition(request);
       return position === undefined
-        ? findPublicCertificate(readStore, code)
-        : readModelsReach(runner, position, consistencyWaitMs).then(() =>
-            findPublicCertificate(readStore, code),
-          );
+        ? lookUp(code)
+        : readModelsReach(runner, position, consistencyWaitMs).then(() => lookUp(code));
     },
   });
 }

@@ -1,0 +1,71 @@
+import type { PublicCertificateView } from '../../../application/certificate/certificate-queries';
+import type { DocumentChange } from '../../../application/ports/read-store';
+import { PUBLIC_CERTIFICATES } from '../../../projections/public-certificates';
+import type { CommitListener, ProjectionRunner } from '../../../projections/projection-runner';
+
+/** About 1 KB each: 50,000 views hold well under 64 MB. */
+const DEFAULT_MAX_ENTRIES = 50_000;
+
+/**
+ * Public views by code, kept in memory so that a verification at the door costs no read-store round
+ * trip. Exact, not time-based: an entry is dropped the moment the projection runner commits a change
+ * to that certificate's public view. So it is used only while this process's runner is the read
+ * models' only writer (`seesEveryChange`); otherwise (standing by for the lease, projections run by
+ * another process, after an error) every answer comes from the read store, and the cache is emptied.
+ */
+export class PublicViewCache implements CommitListener {
+  private readonly views = new Map<string, PublicCertificateView>();
+  /** Bumped by every change, so a read that raced a commit is not remembered. */
+  private generation = 0;
+
+  constructor(
+    private readonly runner: Pick<ProjectionRunner, 'seesEveryChange' | 'listen'>,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {
+    runner.listen(this);
+  }
+
+  /** Answers a view read through the cache: `read` runs only when the cache cannot answer. */
+  async get(code: string, read: () => Promise<PublicCertificateView>): Promise<PublicCertificateView> {
+    if (!this.runner.seesEveryChange) {
+      if (this.views.size > 0) this.forgotten();
+      return read();
+    }
+    const known = this.views.get(code);
+    if (known !== undefined) {
+      // Most recently used last: the oldest entries are the first in the map's order.
+      this.views.delete(code);
+      this.views.set(code, known);
+      return known;
+    }
+    const generation = this.generation;
+    const view = await read();
+    if (generation === this.generation && this.runner.seesEveryChange) this.remember(code, view);
+    return view;
+  }
+
+  committed(changes: readonly DocumentChange[]): void {
+    for (const change of changes) {
+      if (change.collection !== PUBLIC_CERTIFICATES) continue;
+      this.generation++;
+      this.views.delete(change.id);
+    }
+  }
+
+  forgotten(): void {
+    this.generation++;
+    this.views.clear();
+  }
+
+  get size(): number {
+    return this.views.size;
+  }
+
+  private remember(code: string, view: PublicCertificateView): void {
+    if (this.views.size >= this.maxEntries) {
+      const oldest = this.views.keys().next().value;
+      if (oldest !== undefined) this.views.delete(oldest);
+    }
+    this.views.set(code, view);
+  }
+}
