@@ -23,6 +23,7 @@ import {
 } from '../application/certificate/certificate-queries';
 import { ChangeCertificateHandler } from '../application/certificate/change-certificate';
 import { IssueCertificateHandler } from '../application/certificate/issue-certificate';
+import { RateCertificateHandler } from '../application/certificate/rate-certificate';
 import { CommandProcessor } from '../application/command-processor';
 import { CLOCK, systemClock, type Clock } from '../application/ports/clock';
 import { EVENT_STORE, type EventStore } from '../application/ports/event-store';
@@ -39,6 +40,7 @@ import { AgencyController } from './http/agency/agency.controller';
 import { AuditController } from './http/audit/audit.controller';
 import { AuthGuard } from './http/auth';
 import { CertificateController } from './http/certificate/certificate.controller';
+import { PublicRatingController } from './http/certificate/public-rating.controller';
 import { QueueController } from './http/certificate/queue.controller';
 import { ConsistencyInterceptor } from './http/consistency.interceptor';
 import { ErrorFilter } from './http/error.filter';
@@ -60,6 +62,7 @@ const COMMAND_HANDLERS = [
   ApplyForCertificateHandler,
   ChangeCertificateHandler,
   IssueCertificateHandler,
+  RateCertificateHandler,
 ];
 
 const QUERY_HANDLERS = [
@@ -115,6 +118,7 @@ export class AppModule {
         AgencyController,
         WorkerController,
         CertificateController,
+        PublicRatingController,
         AuditController,
         QueueController,
         StatsController,

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import type { CertificateIssued } from '../domain/certificate/certificate';
+import { ratingSummary, type CertificateRated } from '../domain/certificate/certificate-ratings';
 import type { TrainingCompleted } from '../domain/training/training-record';
 import type { WorkerErased, WorkerInfoUpdated } from '../domain/worker/worker';
 import { AGENCIES, type AgencyDoc } from './agencies';
@@ -23,7 +24,10 @@ export interface PublicCertificateDoc {
   revokedAt: string | null;
   /** Completed or not, class hours, provider name — never scores. Null: no training on record. */
   training: PublicTraining | null;
+  /** How many citizens rated the holder and their mean score, rounded to one decimal (null: none). */
   ratings: { count: number; average: number | null };
+  /** The sum of every score, so the average is always recomputed exactly (never from a rounded one). */
+  ratingTotal: number;
   certificateId: string;
   workerId: string;
 }
@@ -50,6 +54,7 @@ export const publicCertificatesProjection: Projection = {
     'WorkerInfoUpdated',
     'WorkerErased',
     'TrainingCompleted',
+    'CertificateRated',
   ]),
 
   async apply(stored: StoredEvent, context: ProjectionContext): Promise<void> {
@@ -57,7 +62,8 @@ export const publicCertificatesProjection: Projection = {
       | RecordedCertificateEvent
       | Recorded<WorkerInfoUpdated>
       | Recorded<WorkerErased>
-      | Recorded<TrainingCompleted>;
+      | Recorded<TrainingCompleted>
+      | Recorded<CertificateRated>;
     const at = event.metadata.occurredAt;
     switch (event.type) {
       case 'CertificateIssued':
@@ -88,6 +94,12 @@ export const publicCertificatesProjection: Projection = {
         for (const code of worker?.codes ?? []) await update(context, code, (doc) => ({ ...doc, training }));
         return;
       }
+      case 'CertificateRated':
+        // The event names the code: the view is found without a lookup.
+        return update(context, event.data.code, (doc) => {
+          const ratingTotal = doc.ratingTotal + event.data.score;
+          return { ...doc, ratings: ratingSummary(doc.ratings.count + 1, ratingTotal), ratingTotal };
+        });
       default:
         return;
     }
@@ -118,7 +130,8 @@ async function issue(event: Recorded<CertificateIssued>, context: ProjectionCont
     handedOver: false,
     revokedAt: null,
     training: await publicTrainingOf(context, workerId),
-    ratings: { count: 0, average: null },
+    ratings: ratingSummary(0, 0),
+    ratingTotal: 0,
     certificateId,
     workerId,
   };

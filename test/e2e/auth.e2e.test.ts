@@ -141,6 +141,11 @@ describe('authentication: asymmetric JWTs, kid, issuer and expiry checked; every
       `Bearer ${await sign(keys, { claims: { role: 'superuser' } })}`,
       'invalid token: unknown role',
     );
+    // The anonymous citizen's role (the actor of a rating) is no role a token may hold.
+    await expect401(
+      `Bearer ${await sign(keys, { claims: { role: 'public' } })}`,
+      'invalid token: unknown role',
+    );
     await expect401(
       `Bearer ${await sign(keys, { claims: { role: 'agency_operator' } })}`,
       'invalid token: an operator needs agencyId',

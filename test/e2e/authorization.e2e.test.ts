@@ -12,15 +12,20 @@ import {
   type TrainingSetup,
 } from '../support/fixtures';
 import { removeDataDir, startRegistry, type RunningRegistry } from '../support/registry';
+import { PUBLIC_ROLE, type Role } from '../../src/domain/actor';
 
 /**
  * DESIGN §6, exactly: every route is called by every role — and by an operator of another agency
  * and a training provider of another provider — and the status is asserted each time. A route
  * missing from this table fails the suite: add its row when you add a route.
+ *
+ * `publicRole` holds a token signed with the registry's own key that claims the citizen's role
+ * (`public`, the actor of a rating): no route that needs a token may let it in (401, as without one).
  */
 
 const CALLERS = [
   'anonymous',
+  'publicRole',
   'operator',
   'otherOperator',
   'reviewer',
@@ -61,6 +66,7 @@ describe('authorisation: every route × every role gets exactly the status DESIG
   let training: TrainingSetup;
   let otherTraining: TrainingSetup;
   let onlineSessionId: string;
+  let ratedCode: string | undefined;
   const tokens = {} as Record<Caller, string | null>;
 
   const worker = (trained = false) => registeredWorker(registry, own, { trained });
@@ -190,6 +196,17 @@ describe('authorisation: every route × every role gets exactly the status DESIG
       open: true,
       allowed: { anonymous: 200 },
       prepare: async () => ({ path: `/api/v1/public/certificates/${(await certificateAt('issued')).code}` }),
+    },
+    {
+      // Public: every caller is the anonymous citizen, whatever token it sends. One certificate
+      // takes every caller's rating.
+      route: 'POST /api/v1/public/certificates/{code}/ratings',
+      open: true,
+      allowed: { anonymous: 201 },
+      prepare: async () => {
+        ratedCode ??= (await certificateAt('issued')).code!;
+        return { path: `/api/v1/public/certificates/${ratedCode}/ratings`, body: { score: 5 } };
+      },
     },
     {
       route: 'GET /api/v1/audit/certificates/{id}/history',
@@ -333,7 +350,9 @@ describe('authorisation: every route × every role gets exactly the status DESIG
 
   const methodOf = (row: Row) => row.route.split(' ')[0]!;
   const expected = (row: Row, caller: Caller): number =>
-    row.open ? row.allowed.anonymous! : (row.allowed[caller] ?? (caller === 'anonymous' ? 401 : 403));
+    row.open
+      ? row.allowed.anonymous!
+      : (row.allowed[caller] ?? (caller === 'anonymous' || caller === 'publicRole' ? 401 : 403));
   const head = async (): Promise<number> => (await registry.request('GET', '/health')).body.eventStore.head;
 
   beforeAll(async () => {
@@ -345,6 +364,8 @@ describe('authorisation: every route × every role gets exactly the status DESIG
     onlineSessionId = await session('online', training);
     Object.assign(tokens, {
       anonymous: null,
+      // Not a role a token may hold (isRole refuses it): signed here as a forger holding the key would.
+      publicRole: await registry.token(PUBLIC_ROLE as unknown as Role),
       operator: own.operator,
       otherOperator: other.operator,
       reviewer: own.reviewer,

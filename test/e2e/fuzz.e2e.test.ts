@@ -271,6 +271,14 @@ describe('property: malformed input to any write route is a 4xx JSON error and w
         template: { reason: 'again' },
       },
       {
+        // Public: the token is ignored. A revoked certificate refuses even a valid rating (409).
+        name: 'rate',
+        method: 'POST',
+        path: `/api/v1/public/certificates/${revoked.code}/ratings`,
+        token: own.operator,
+        template: { score: 5, comment: '很好' },
+      },
+      {
         name: 'register training provider',
         method: 'POST',
         path: '/api/v1/training-providers',
@@ -362,7 +370,10 @@ describe('property: malformed input to any write route is a 4xx JSON error and w
     );
     const covered = new Set(
       targets.map(
-        (target) => `${target.method} ${target.path.replace(/\/[0-9a-f]{8}-[0-9a-f-]{27}/g, '/{id}')}`,
+        (target) =>
+          `${target.method} ${target.path
+            .replace(/\/[0-9a-f]{8}-[0-9a-f-]{27}/g, '/{id}')
+            .replace(/\/public\/certificates\/[0-9A-Z]{11}\//, '/public/certificates/{code}/')}`,
       ),
     );
     expect(writes.filter((route) => !covered.has(route))).toEqual([]);

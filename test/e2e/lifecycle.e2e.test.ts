@@ -159,6 +159,16 @@ describe('a worker goes through the whole certificate lifecycle over HTTP', () =
     expect(text).not.toContain(workerId);
   });
 
+  it('lets citizens rate the service without a token; the public view counts them', async () => {
+    await post(`/public/certificates/${code}/ratings`, '', { score: 5, comment: '准时，认真' }, 201);
+    await post(`/public/certificates/${code}/ratings`, '', { score: 4 }, 201);
+    const view = await registry.request(
+      'GET',
+      `/api/v1/public/certificates/${code}?minPosition=${lastPosition}`,
+    );
+    expect(view.body.ratings).toEqual({ count: 2, average: 4.5 });
+  });
+
   it('hands the certificate over and then revokes it; the public view follows', async () => {
     await post(`/certificates/${certificateId}/hand-over`, scenario.operator, { mode: 'individual' });
     let view = await registry.request(

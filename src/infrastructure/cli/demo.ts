@@ -129,12 +129,18 @@ async function main(): Promise<void> {
   );
   const issued = step('certificate issued', await call('POST', `/certificates/${id}/issue`, reviewer));
   step('handed over', await call('POST', `/certificates/${id}/hand-over`, operator, { mode: 'individual' }));
+  const rated = step(
+    'a citizen rated the service',
+    await call('POST', `/public/certificates/${issued.code as string}/ratings`, null, {
+      score: 5,
+      comment: '准时，认真',
+    }),
+  );
 
-  const position = issued.position as number;
   console.log('\nPublic view (what a citizen at the door sees):');
   const publicView = await call(
     'GET',
-    `/public/certificates/${issued.code as string}?minPosition=${position + 1}`,
+    `/public/certificates/${issued.code as string}?minPosition=${rated.position as number}`,
     null,
   );
   console.log(JSON.stringify(publicView, null, 2));

@@ -7,11 +7,12 @@ import {
   ServiceUnavailableException,
   SetMetadata,
   UnauthorizedException,
+  applyDecorators,
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Actor, Role } from '../../domain/actor';
+import { CITIZEN, isRole, type Actor, type Role } from '../../domain/actor';
 import {
   InvalidTokenError,
   TOKEN_VERIFIER,
@@ -21,11 +22,18 @@ import {
 
 const ROLES = 'roles';
 const PUBLIC = 'public';
+const CITIZEN_WRITE = 'citizen-write';
 
 /** The roles that may call a route; anyone else with a valid token gets 403. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
 /** A route open without a token (the public verification routes, health, docs). */
 export const PublicRoute = () => SetMetadata(PUBLIC, true);
+/**
+ * A write open without a token (a citizen's rating): its caller is always the anonymous citizen
+ * (`CITIZEN`), whatever token it sends, as the public read ignores tokens too. Only these routes
+ * ever see an actor with the `public` role.
+ */
+export const PublicWrite = () => applyDecorators(PublicRoute(), SetMetadata(CITIZEN_WRITE, true));
 
 export type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
 
@@ -38,12 +46,16 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) {
+      if (this.reflector.getAllAndOverride<boolean>(CITIZEN_WRITE, targets)) request.actor = CITIZEN;
+      return true;
+    }
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw new UnauthorizedException('a bearer token is required');
+    let actor: Actor;
     try {
-      request.actor = await this.verifier.verify(header.slice('Bearer '.length).trim());
+      actor = await this.verifier.verify(header.slice('Bearer '.length).trim());
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedException(error.message);
       if (error instanceof TokenKeysUnavailableError) {
@@ -51,9 +63,13 @@ export class AuthGuard implements CanActivate {
       }
       throw error;
     }
+    // Only staff hold tokens: the citizen's role (`public`) opens no route that needs one.
+    const { role } = actor;
+    if (!isRole(role)) throw new UnauthorizedException('invalid token: unknown role');
+    request.actor = actor;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
-    if (roles && !roles.includes(request.actor.role)) {
-      throw new ForbiddenException(`role ${request.actor.role} may not do this`);
+    if (roles && !roles.includes(role)) {
+      throw new ForbiddenException(`role ${role} may not do this`);
     }
     return true;
   }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  BadRequestException,
   Injectable,
   UnprocessableEntityException,
   type CallHandler,
@@ -11,10 +10,11 @@ import { from, switchMap, type Observable } from 'rxjs';
 import { derivedId } from '../../application/command-context';
 import { CommandProcessor } from '../../application/command-processor';
 import { streams } from '../../application/streams';
+import { PUBLIC_ROLE, type Actor } from '../../domain/actor';
 import { DomainError } from '../../domain/errors';
 import { reservationDecider } from '../../domain/reservation';
 import type { AuthenticatedRequest } from './auth';
-import { BAD_KEY_MESSAGE, KEY_PATTERN } from './command-context.decorator';
+import { refuseUnusableKey } from './command-context.decorator';
 
 /** JSON with object keys sorted, so the same body always has the same fingerprint. */
 function canonical(value: unknown): string {
@@ -26,6 +26,20 @@ function canonical(value: unknown): string {
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * Where a caller's key is reserved. Staff keys are scoped to the token's subject. Every anonymous
+ * citizen is the same actor, so their keys share one stream category of their own (never a staff
+ * subject's, whatever it is called), and are random UUIDs (`refuseUnusableKey`) so that two citizens
+ * never meet in it.
+ */
+function keyStream(actor: Actor, key: string): string {
+  return actor.role === PUBLIC_ROLE
+    ? streams.publicIdempotencyKey(sha256(key))
+    : streams.idempotencyKey(sha256(`${actor.id}\u0000${key}`));
 }
 
 /**
@@ -43,15 +57,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const raw = request.headers['idempotency-key'];
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (request.method === 'GET' || key === undefined || !request.actor) return next.handle();
-    if (!KEY_PATTERN.test(key)) throw new BadRequestException(BAD_KEY_MESSAGE);
     const actor = request.actor;
+    refuseUnusableKey(key, actor);
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url.split('?')[0]}\n${canonical(request.body ?? null)}`)
       .digest('base64url');
     const claim = this.processor
       .execute(
         reservationDecider,
-        streams.idempotencyKey(createHash('sha256').update(`${actor.id}\u0000${key}`).digest('base64url')),
+        keyStream(actor, key),
         () => ({ type: 'ClaimKey' as const, data: { ownerId: fingerprint, what: 'this Idempotency-Key' } }),
         {
           actor,

@@ -1,4 +1,11 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { isIPv6 } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -110,5 +117,22 @@ export class PublicRateLimit {
       `too many requests: at most ${this.limit} a minute; retry in ${decision.retryAfterSeconds} s`,
       HttpStatus.TOO_MANY_REQUESTS,
     );
+  }
+}
+
+/**
+ * The public limit on a Nest route (the public verification route, a plain Fastify route, calls
+ * `enforce` itself): the same instance, so reads and ratings share one allowance per client. A guard
+ * runs before the body is validated and before an Idempotency-Key is claimed, so a refused request
+ * costs nothing but its count.
+ */
+@Injectable()
+export class PublicRateLimitGuard implements CanActivate {
+  constructor(private readonly rateLimit: PublicRateLimit) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const http = context.switchToHttp();
+    this.rateLimit.enforce(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+    return true;
   }
 }

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Length, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { MAX_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE } from '../../../domain/certificate/certificate-ratings';
 
 export class ApplyDto {
   @ApiProperty() @IsString() @Length(1, 64) workerId!: string;
@@ -40,4 +42,32 @@ export class HandOverDto {
 
 export class RevokeDto {
   @ApiProperty() @IsString() @Length(1, 500) reason!: string;
+}
+
+const SCORES = Array.from({ length: MAX_SCORE - MIN_SCORE + 1 }, (_, i) => MIN_SCORE + i);
+const SCORE_MESSAGE = `score must be a whole number from ${MIN_SCORE} to ${MAX_SCORE}`;
+
+/** A citizen's rating (评价). The domain checks it again (and refuses ID and phone numbers in comments). */
+export class RatingDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: MIN_SCORE,
+    maximum: MAX_SCORE,
+    description: '1 (poor) to 5 (excellent)',
+  })
+  // One check, one message (IsInt + Min + Max would repeat it); `===`, so '5' and 2.5 are refused.
+  @IsIn(SCORES, { message: SCORE_MESSAGE })
+  score!: number;
+
+  @ApiPropertyOptional({
+    maxLength: MAX_COMMENT_LENGTH,
+    description: 'trimmed; kept with the rating but not shown publicly; no ID or phone numbers',
+  })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @ValidateIf((dto: RatingDto) => dto.comment !== undefined)
+  @IsString({ message: 'comment must be a string' })
+  @MaxLength(MAX_COMMENT_LENGTH, {
+    message: `comment must be at most ${MAX_COMMENT_LENGTH} characters`,
+  })
+  comment?: string;
 }
