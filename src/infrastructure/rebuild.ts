@@ -31,19 +31,25 @@ export async function rebuildReadModels(
   const eventStore = openEventStoreWithKeys({ dataDir, keyEncryptionKeyDir: options.keyEncryptionKeyDir });
   // Nobody reads the fresh file before it is complete: fill it without journal or index upkeep.
   const readStore = SqliteReadStore.open(target, { bulkLoad: true });
+  let position: number;
   try {
-    const position = await createProjectionRunner(eventStore, readStore).catchUp();
+    position = await createProjectionRunner(eventStore, readStore).catchUp();
     await readStore.finishBulkLoad();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { position, seconds, file: options.swap ? live : target };
+  } catch (error) {
+    await readStore.close();
+    removeDatabase(target);
+    throw error;
   } finally {
     await readStore.close();
     await eventStore.close();
-    if (options.swap) {
-      if (existsSync(live)) removeDatabase(live);
-      renameSync(target, live);
-    }
   }
+  // Only a complete rebuild replaces the live read models; a failed one leaves them as they were.
+  if (options.swap) {
+    if (existsSync(live)) removeDatabase(live);
+    renameSync(target, live);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { position, seconds, file: options.swap ? live : target };
 }
 
 export const PROJECTION_NAMES = PROJECTIONS.map((projection) => projection.name);
