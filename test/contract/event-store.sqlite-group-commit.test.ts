@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   DuplicateEventIdError,
   type EventToAppend,
@@ -11,6 +12,7 @@ import {
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 
 let dir: string;
+let file: string;
 let store: SqliteEventStore;
 
 beforeAll(() => {
@@ -22,7 +24,8 @@ afterAll(() => {
 });
 
 beforeEach(() => {
-  store = SqliteEventStore.open(join(dir, `${randomUUID()}.sqlite`));
+  file = join(dir, `${randomUUID()}.sqlite`);
+  store = SqliteEventStore.open(file);
 });
 
 afterEach(async () => {
@@ -44,26 +47,44 @@ const event = (type = 'Something'): EventToAppend => ({
   },
 });
 
-/** Counts the COMMITs better-sqlite3 runs from now on. */
-function countCommits(): () => number {
-  const probe = new Database(':memory:');
-  const statementPrototype = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
-  probe.close();
-  const run = jest.spyOn(statementPrototype, 'run');
+/**
+ * Counts the groups sent to the writer thread from now on. The thread commits each group in one
+ * transaction (one COMMIT per group: test/contract/event-writer.test.ts counts them there).
+ */
+function countGroups(): () => number {
+  const postMessage = jest.spyOn(Worker.prototype, 'postMessage');
   return () =>
-    run.mock.contexts.filter((statement) => (statement as Database.Statement).source === 'COMMIT').length;
+    postMessage.mock.calls.filter(([message]) => (message as { type?: unknown }).type === 'group').length;
+}
+
+/**
+ * Makes every transaction that appends to a stream named `poison-…` fail at COMMIT, as a disk error
+ * would, through another connection: a deferred foreign key that such an insert violates.
+ */
+function poisonCommits(): () => void {
+  const db = new Database(file);
+  db.exec(`
+    CREATE TABLE poison_parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE poison_child (parent INTEGER REFERENCES poison_parent (id) DEFERRABLE INITIALLY DEFERRED);
+    CREATE TRIGGER poison AFTER INSERT ON events WHEN NEW.stream_id LIKE 'poison-%'
+    BEGIN INSERT INTO poison_child VALUES (1); END;
+  `);
+  return () => {
+    db.exec('DROP TRIGGER poison');
+    db.close();
+  };
 }
 
 describe('SqliteEventStore group commit', () => {
   it('commits appends issued together in one transaction, each answered with its own result', async () => {
-    const commits = countCommits();
+    const groups = countGroups();
     const streams = Array.from({ length: 50 }, () => `worker-${randomUUID()}`);
 
     const results = await Promise.all(
       streams.map((streamId) => store.append(streamId, [event(), event()], 'no_stream')),
     );
 
-    expect(commits()).toBe(1);
+    expect(groups()).toBe(1);
     expect(results.map((result) => result.nextExpectedRevision)).toEqual(streams.map(() => 1));
     // In arrival order, two positions each.
     expect(results.map((result) => result.position)).toEqual(streams.map((_, i) => 2 * i + 2));
@@ -76,7 +97,7 @@ describe('SqliteEventStore group commit', () => {
     const existing = `worker-${randomUUID()}`;
     await store.append(existing, [event()], 'no_stream');
     const [before, after] = [`worker-${randomUUID()}`, `worker-${randomUUID()}`];
-    const commits = countCommits();
+    const groups = countGroups();
 
     const outcomes = await Promise.allSettled([
       store.append(before, [event()], 'no_stream'),
@@ -84,7 +105,7 @@ describe('SqliteEventStore group commit', () => {
       store.append(after, [event()], 'no_stream'),
     ]);
 
-    expect(commits()).toBe(1);
+    expect(groups()).toBe(1);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
     expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ streamId: existing, actual: 0 });
@@ -154,24 +175,19 @@ describe('SqliteEventStore group commit', () => {
 
   it('rejects the whole group, storing none of it, when the transaction cannot commit', async () => {
     const [a, b] = [`worker-${randomUUID()}`, `worker-${randomUUID()}`];
-    const probe = new Database(':memory:');
-    const statementPrototype = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
-    probe.close();
-    const run = statementPrototype.run;
-    jest.spyOn(statementPrototype, 'run').mockImplementation(function (this: Database.Statement, ...params) {
-      if (this.source === 'COMMIT')
-        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
-      return run.apply(this, params);
-    });
+    const cure = poisonCommits();
 
     const outcomes = await Promise.allSettled([
       store.append(a, [event()], 'no_stream'),
       store.append(b, [event()], 'no_stream'),
+      store.append(`poison-${randomUUID()}`, [event()], 'no_stream'),
     ]);
-    jest.restoreAllMocks();
+    cure();
 
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
-    expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_IOERR' });
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const reason = (outcomes[0] as PromiseRejectedResult).reason as Error;
+    expect(reason).toBeInstanceOf(Database.SqliteError);
+    expect(reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
     expect(await store.readStream(a)).toEqual([]);
     expect(await store.readStream(b)).toEqual([]);
     expect(await store.headPosition()).toBe(0);

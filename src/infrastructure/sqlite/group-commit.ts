@@ -6,30 +6,27 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+export type UnitOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
- * Group commit for one SQLite connection: units of work that arrive in the same turn of the event
- * loop share one write transaction, and so one fsync, committed on the next turn (setImmediate).
- *
- * Each unit runs synchronously inside its own savepoint, in arrival order, and sees the units before
- * it. A unit that throws is rolled back alone and its promise rejects with its error; the others are
- * kept. Every promise settles only after the COMMIT, so a resolved unit is as durable as the
- * connection's `synchronous` setting makes a commit. If the transaction itself fails (disk full,
- * I/O error, lock timeout), the whole group is rolled back and every unit rejects with that error.
+ * One group transaction on one SQLite connection: runs units of work synchronously, in order, in one
+ * `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint, so each unit sees the units before it.
+ * A unit that throws is rolled back alone and its outcome is its error; the others are kept. Returns
+ * once the COMMIT has completed, so every outcome is as durable as the connection's `synchronous`
+ * setting makes a commit. If the transaction itself fails (disk full, I/O error, lock timeout, a
+ * constraint checked at COMMIT), it is rolled back whole and `run` throws that error: nothing of the
+ * group is stored.
  */
-export class GroupCommit {
+export class GroupTransaction {
   private readonly begin: Database.Statement<[]>;
   private readonly commit: Database.Statement<[]>;
   private readonly rollback: Database.Statement<[]>;
   private readonly savepoint: Database.Statement<[]>;
   private readonly release: Database.Statement<[]>;
   private readonly rollbackToSavepoint: Database.Statement<[]>;
-  private pending: Pending[] = [];
-  private scheduled = false;
 
   constructor(private readonly db: Database.Database) {
-    // IMMEDIATE: the write lock is taken at the start, so other processes wait (busy_timeout)
+    // IMMEDIATE: the write lock is taken at the start, so other connections wait (busy_timeout)
     // instead of failing half-way.
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -37,6 +34,47 @@ export class GroupCommit {
     this.savepoint = db.prepare('SAVEPOINT unit');
     this.release = db.prepare('RELEASE unit');
     this.rollbackToSavepoint = db.prepare('ROLLBACK TO unit');
+  }
+
+  run<T>(units: readonly (() => T)[]): UnitOutcome<T>[] {
+    const outcomes: UnitOutcome<T>[] = [];
+    this.begin.run();
+    try {
+      for (const work of units) {
+        this.savepoint.run();
+        try {
+          const value = work();
+          this.release.run();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          this.rollbackToSavepoint.run();
+          this.release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) this.rollback.run();
+      throw error;
+    }
+    return outcomes;
+  }
+}
+
+/**
+ * Group commit on the event loop of the connection's own thread: units of work that arrive in the
+ * same turn of the event loop share one GroupTransaction, and so one fsync, committed on the next
+ * turn (setImmediate). Every promise settles only after the COMMIT: a unit's promise resolves with
+ * its value or rejects with its own error; if the transaction fails, every unit rejects with that
+ * error. (The event store does the same across threads: see event-writer.ts.)
+ */
+export class GroupCommit {
+  private readonly transaction: GroupTransaction;
+  private pending: Pending[] = [];
+  private scheduled = false;
+
+  constructor(db: Database.Database) {
+    this.transaction = new GroupTransaction(db);
   }
 
   /** Runs `work` in the next group transaction; settles once that transaction has committed. */
@@ -56,9 +94,9 @@ export class GroupCommit {
     const group = this.pending;
     if (group.length === 0) return;
     this.pending = [];
-    let outcomes: Outcome[];
+    let outcomes: UnitOutcome<unknown>[];
     try {
-      outcomes = this.commitGroup(group);
+      outcomes = this.transaction.run(group.map((unit) => unit.work));
     } catch (error) {
       for (const unit of group) unit.reject(error);
       return;
@@ -68,29 +106,5 @@ export class GroupCommit {
       if (outcome.ok) unit.resolve(outcome.value);
       else unit.reject(outcome.error);
     });
-  }
-
-  private commitGroup(group: readonly Pending[]): Outcome[] {
-    const outcomes: Outcome[] = [];
-    this.begin.run();
-    try {
-      for (const { work } of group) {
-        this.savepoint.run();
-        try {
-          const value = work();
-          this.release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          this.rollbackToSavepoint.run();
-          this.release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
-      this.commit.run();
-    } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
-      throw error;
-    }
-    return outcomes;
   }
 }

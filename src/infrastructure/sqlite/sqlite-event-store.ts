@@ -1,21 +1,26 @@
 import type Database from 'better-sqlite3';
-import {
-  type AppendResult,
-  DuplicateEventIdError,
-  type EventStore,
-  type EventToAppend,
-  type ExpectedRevision,
-  type StoredEvent,
-  type SubscribeOptions,
-  WrongExpectedRevisionError,
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  StoredEvent,
+  SubscribeOptions,
 } from '../../application/ports/event-store';
-import { GroupCommit } from './group-commit';
+import { EventWriter } from './event-writer';
+import { encodeEvent } from './event-writer-protocol';
 import { openDatabase } from './open-database';
 
 /** Events read per query while a subscription catches up. */
 const SUBSCRIPTION_BATCH = 1000;
-/** Page cache of the connection, in KiB (SQLite's default is 2 MiB). */
+/** Page cache of the read connection, in KiB (SQLite's default is 2 MiB). */
 const CACHE_KIB = 64 * 1024;
+/**
+ * Page cache of the writer thread's connection, in KiB: mostly the index pages that the
+ * expected-revision and duplicate-id checks and the inserts touch. Smaller than the read cache,
+ * which serves whole streams; the two caches are separate memory now.
+ */
+const WRITER_CACHE_KIB = 32 * 1024;
 /** How long a caught-up subscription waits before looking for writes made by another process. */
 const POLL_INTERVAL_MS = 50;
 
@@ -46,22 +51,6 @@ interface EventRow {
   readonly metadata: string;
 }
 
-interface PlacementRow {
-  readonly stream_id: string;
-  readonly revision: number;
-  readonly position: number;
-}
-
-type InsertParams = [
-  id: string,
-  streamId: string,
-  revision: number,
-  type: string,
-  schemaVersion: number,
-  data: string,
-  metadata: string,
-];
-
 function toStoredEvent(row: EventRow): StoredEvent {
   return {
     id: row.id,
@@ -75,52 +64,33 @@ function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
-}
-
 /**
- * Event store on one SQLite file, with group commit: appends that arrive together (in the same turn
- * of the event loop) share one transaction and so one fsync (GroupCommit). Each append runs in its
- * own savepoint with its own expected-revision check and is rolled back alone when it fails, so
- * every append is still all-or-nothing, and it is answered only once the group is durable (WAL,
- * synchronous=FULL). Appends in a group run one after another in arrival order and see the ones
- * before them, so concurrency control is exactly as without grouping. SQLite's write lock
- * serialises this process's groups with other processes using the same file.
+ * Event store on one SQLite file, with its writes on a thread of their own. The main thread keeps a
+ * connection for reads; appends go to a writer thread (EventWriter, event-writer.worker.ts) with its
+ * own write connection, so the fsync of a commit (WAL, synchronous=FULL) no longer stops the event
+ * loop. Group commit as before, across the threads: appends that arrive together (in the same turn of
+ * the event loop) share one transaction and so one fsync; each append runs in its own savepoint with
+ * its own expected-revision check and is rolled back alone when it fails, so every append is still
+ * all-or-nothing; appends in a group run in arrival order and see the ones before them. An append is
+ * answered only once its group has committed, and a read on this thread started after that sees it
+ * (WAL: every read begins at the newest completed commit). SQLite's write lock serialises the
+ * writer's groups with other processes using the same file.
  */
 export class SqliteEventStore implements EventStore {
-  private readonly selectPlacement: Database.Statement<[string], PlacementRow>;
-  private readonly selectLastRevision: Database.Statement<[string], number | null>;
-  private readonly insertEvent: Database.Statement<InsertParams>;
   private readonly selectStream: Database.Statement<[string], EventRow>;
   private readonly selectAfter: Database.Statement<[number, number], EventRow>;
   private readonly selectHead: Database.Statement<[], number>;
-  /** Appends that arrive together share one transaction (see the class comment). */
-  private readonly group: GroupCommit;
 
   /** Bumped after every commit in this process; lets a subscription notice appends it did not wait for. */
   private appendCount = 0;
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  private closing: Promise<void> | null = null;
 
-  private constructor(private readonly db: Database.Database) {
-    // Commands read the streams they decide on, mostly recent ones: keep those pages in memory.
-    db.pragma(`cache_size = -${CACHE_KIB}`);
-    db.exec(SCHEMA);
-    this.selectPlacement = db.prepare<[string], PlacementRow>(
-      'SELECT stream_id, revision, position FROM events WHERE id = ?',
-    );
-    this.selectLastRevision = db
-      .prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream_id = ?')
-      .pluck();
-    this.insertEvent = db.prepare<InsertParams>(
-      `INSERT INTO events (id, stream_id, revision, type, schema_version, data, metadata)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly writer: EventWriter,
+  ) {
     this.selectStream = db.prepare<[string], EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE stream_id = ? ORDER BY revision`,
     );
@@ -128,13 +98,16 @@ export class SqliteEventStore implements EventStore {
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     );
     this.selectHead = db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
-    this.group = new GroupCommit(db);
   }
 
   static open(file: string): SqliteEventStore {
     const db = openDatabase(file);
     try {
-      return new SqliteEventStore(db);
+      // Commands read the streams they decide on, mostly recent ones: keep those pages in memory.
+      db.pragma(`cache_size = -${CACHE_KIB}`);
+      // Here, before the writer thread prepares its statements on the table.
+      db.exec(SCHEMA);
+      return new SqliteEventStore(db, EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB }));
     } catch (error) {
       db.close();
       throw error;
@@ -151,9 +124,11 @@ export class SqliteEventStore implements EventStore {
       throw new Error(`append to ${streamId}: invalid expected revision ${expected}`);
     }
     if (this.closed) throw new Error('SqliteEventStore is closed');
-    const { result, written } = await this.group.run(() =>
-      this.appendInTransaction(streamId, events, expected),
-    );
+    const { result, written } = await this.writer.append({
+      streamId,
+      events: events.map(encodeEvent),
+      expected,
+    });
     if (written) this.notifyAppended();
     return result;
   }
@@ -189,68 +164,14 @@ export class SqliteEventStore implements EventStore {
     return this.selectHead.get() ?? 0;
   }
 
+  /** Commits what is pending, ends the writer thread, then closes the read connection. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.group.flush();
-    this.closed = true;
-    this.wakeWaiters();
-    this.db.close();
-  }
-
-  private appendInTransaction(
-    streamId: string,
-    events: readonly EventToAppend[],
-    expected: ExpectedRevision,
-  ): { result: AppendResult; written: boolean } {
-    const retried = this.selectPlacement.get(events[0].id);
-    if (retried) return { result: this.answerRetry(streamId, events, retried), written: false };
-
-    const lastRevision = this.selectLastRevision.get(streamId) ?? -1;
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && lastRevision === -1) ||
-      (expected === 'stream_exists' && lastRevision >= 0) ||
-      expected === lastRevision;
-    if (!ok) throw new WrongExpectedRevisionError(streamId, expected, lastRevision);
-
-    let revision = lastRevision;
-    let position = 0;
-    for (const event of events) {
-      revision += 1;
-      try {
-        const info = this.insertEvent.run(
-          event.id,
-          streamId,
-          revision,
-          event.type,
-          event.schemaVersion,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-        );
-        position = Number(info.lastInsertRowid);
-      } catch (error) {
-        // (stream_id, revision) cannot clash inside this transaction, so this is the event id.
-        if (isUniqueViolation(error)) throw new DuplicateEventIdError(event.id);
-        throw error;
-      }
+    if (!this.closing) {
+      this.closed = true;
+      this.wakeWaiters();
+      this.closing = this.writer.close().finally(() => this.db.close());
     }
-    return { result: { nextExpectedRevision: revision, position }, written: true };
-  }
-
-  /** The first id is stored: only an exact replay of stored events is accepted. */
-  private answerRetry(streamId: string, events: readonly EventToAppend[], first: PlacementRow): AppendResult {
-    let placement = first;
-    for (let i = 0; i < events.length; i++) {
-      if (i > 0) {
-        const found = this.selectPlacement.get(events[i].id);
-        if (!found) throw new DuplicateEventIdError(events[0].id);
-        placement = found;
-      }
-      if (placement.stream_id !== streamId || placement.revision !== first.revision + i) {
-        throw new DuplicateEventIdError(events[i].id);
-      }
-    }
-    return { nextExpectedRevision: placement.revision, position: placement.position };
+    return this.closing;
   }
 
   private readAfter(afterPosition: number, limit: number): StoredEvent[] {

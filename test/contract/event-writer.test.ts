@@ -1,0 +1,490 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  type AppendResult,
+  DuplicateEventIdError,
+  type EventToAppend,
+  WrongExpectedRevisionError,
+} from '../../src/application/ports/event-store';
+import { EventAppender } from '../../src/infrastructure/sqlite/event-appender';
+import {
+  EventWriter,
+  startWriterThread,
+  withoutTsNodeHooks,
+  type WriterThread,
+} from '../../src/infrastructure/sqlite/event-writer';
+import {
+  type AppendOutcome,
+  type AppendRequest,
+  describeError,
+  encodeEvent,
+  rebuildError,
+  type ToWriter,
+} from '../../src/infrastructure/sqlite/event-writer-protocol';
+import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
+import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+
+let dir: string;
+let file: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'event-writer-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  file = join(dir, `${randomUUID()}.sqlite`);
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+const event = (type = 'Something'): EventToAppend => ({
+  id: randomUUID(),
+  type,
+  schemaVersion: 1,
+  data: { value: randomUUID() },
+  metadata: {
+    occurredAt: '2024-05-01T08:30:00.000Z',
+    actor: { id: 'operator-1', role: 'agency_operator' },
+    commandId: 'c',
+    correlationId: 'c',
+    causationId: 'c',
+  },
+});
+
+const request = (streamId: string, expected: AppendRequest['expected'] = 'no_stream'): AppendRequest => ({
+  streamId,
+  events: [encodeEvent(event())],
+  expected,
+});
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+/** The prototype of better-sqlite3's statements, to watch or break what they run in this thread. */
+function statementPrototype(): Database.Statement {
+  const probe = new Database(':memory:');
+  const prototype = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
+  probe.close();
+  return prototype;
+}
+
+/** The groups sent to writer threads from now on, as the number of appends in each. */
+function watchGroups(): () => number[] {
+  const postMessage = jest.spyOn(Worker.prototype, 'postMessage');
+  return () =>
+    postMessage.mock.calls
+      .map(([message]) => message as ToWriter)
+      .filter((message) => message.type === 'group')
+      .map((message) => (message.type === 'group' ? message.appends.length : 0));
+}
+
+/** Opens a store and keeps hold of its writer thread. */
+function openWatchingThread(): { store: SqliteEventStore; thread: () => Worker } {
+  let thread: Worker | undefined;
+  jest
+    .spyOn(EventWriter, 'start')
+    .mockImplementation((data) => new EventWriter(() => (thread = startWriterThread(data))));
+  const store = SqliteEventStore.open(file);
+  return { store, thread: () => thread! };
+}
+
+describe('EventAppender: what the writer thread runs, here in this thread', () => {
+  let db: Database.Database;
+
+  beforeEach(async () => {
+    await SqliteEventStore.open(file).close(); // creates the events table
+    db = openDatabase(file);
+  });
+
+  afterEach(() => {
+    db.close();
+  });
+
+  it('commits a group in one transaction, answering each append in order', () => {
+    const appender = new EventAppender(db);
+    const run = jest.spyOn(statementPrototype(), 'run');
+    const stream = `worker-${randomUUID()}`;
+
+    const outcomes = appender.appendGroup([request(stream), request(stream, 0), request(stream, 0)]);
+
+    const commits = run.mock.contexts.filter(
+      (statement) => (statement as Database.Statement).source === 'COMMIT',
+    );
+    expect(commits).toHaveLength(1);
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, false]);
+    expect(outcomes[1]).toEqual({
+      ok: true,
+      value: { result: { nextExpectedRevision: 1, position: 2 }, written: true },
+    });
+    expect(outcomes[2]).toMatchObject({ ok: false, error: expect.any(WrongExpectedRevisionError) });
+  });
+
+  it('throws and stores nothing when the COMMIT fails, and works afterwards', () => {
+    const appender = new EventAppender(db);
+    const prototype = statementPrototype();
+    const run = prototype.run;
+    jest.spyOn(prototype, 'run').mockImplementation(function (this: Database.Statement, ...params) {
+      if (this.source === 'COMMIT')
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      return run.apply(this, params);
+    });
+
+    expect(() => appender.appendGroup([request('a'), request('b')])).toThrow('disk I/O error');
+    jest.restoreAllMocks();
+
+    expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(0);
+    expect(appender.appendGroup([request('a')])[0]).toMatchObject({ ok: true, value: { written: true } });
+  });
+});
+
+/** Stands in for the writer thread: records what it is sent and answers when the test says so. */
+class StandInThread extends EventEmitter {
+  readonly sent: ToWriter[] = [];
+  referenced = false;
+
+  postMessage(message: ToWriter): void {
+    this.sent.push(message);
+    if (message.type === 'close') setImmediate(() => this.emit('message', { type: 'closed' }));
+  }
+
+  ref(): void {
+    this.referenced = true;
+  }
+
+  unref(): void {
+    this.referenced = false;
+  }
+
+  async terminate(): Promise<number> {
+    this.emit('exit', 0);
+    return 0;
+  }
+
+  groups(): AppendRequest[][] {
+    return this.sent.flatMap((message) => (message.type === 'group' ? [[...message.appends]] : []));
+  }
+
+  /** Answers the group in flight. */
+  answer(outcomes: AppendOutcome[]): void {
+    this.emit('message', { type: 'committed', outcomes });
+  }
+}
+
+const committed = (position: number): AppendOutcome => ({
+  ok: true,
+  appended: { result: { nextExpectedRevision: 0, position }, written: true },
+});
+
+describe('EventWriter with a stand-in thread', () => {
+  let thread: StandInThread;
+  let writer: EventWriter;
+
+  beforeEach(() => {
+    thread = new StandInThread();
+    writer = new EventWriter(() => thread as unknown as WriterThread);
+  });
+
+  it('keeps one group in flight; what arrives meanwhile goes as the next group, in order', async () => {
+    const first = [writer.append(request('a')), writer.append(request('b'))];
+    expect(thread.groups()).toHaveLength(0); // sent on the next turn, with whatever else arrives
+    await nextTurn();
+    expect(thread.groups().map((group) => group.map((append) => append.streamId))).toEqual([['a', 'b']]);
+
+    const second = [writer.append(request('c'))];
+    await nextTurn();
+    second.push(writer.append(request('d')));
+    await nextTurn();
+    expect(thread.groups()).toHaveLength(1); // still waiting for the first answer
+
+    thread.answer([committed(1), committed(2)]);
+    expect(await Promise.all(first)).toEqual([
+      { result: { nextExpectedRevision: 0, position: 1 }, written: true },
+      { result: { nextExpectedRevision: 0, position: 2 }, written: true },
+    ]);
+    await nextTurn();
+    expect(thread.groups().map((group) => group.map((append) => append.streamId))).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    thread.answer([committed(3), committed(4)]);
+    expect((await Promise.all(second)).map((appended) => appended.result.position)).toEqual([3, 4]);
+  });
+
+  it('keeps the process alive only while it has appends to answer', async () => {
+    expect(thread.referenced).toBe(false);
+    const pending = writer.append(request('a'));
+    expect(thread.referenced).toBe(true);
+    await nextTurn();
+    thread.answer([committed(1)]);
+    await pending;
+    expect(thread.referenced).toBe(false);
+  });
+
+  it('rejects each failed append with its own error, rebuilt with its class', async () => {
+    const appends = [writer.append(request('a')), writer.append(request('b')), writer.append(request('c'))];
+    await nextTurn();
+    thread.answer([
+      { ok: false, error: describeError(new WrongExpectedRevisionError('a', 'no_stream', 3)) },
+      { ok: false, error: describeError(new DuplicateEventIdError('event-1')) },
+      committed(7),
+    ]);
+    const [wrong, duplicate, stored] = await Promise.allSettled(appends);
+
+    const wrongError = (wrong as PromiseRejectedResult).reason as WrongExpectedRevisionError;
+    expect(wrongError).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(wrongError).toMatchObject({ streamId: 'a', expected: 'no_stream', actual: 3 });
+    expect(wrongError.message).toBe('stream a is at revision 3, expected no_stream');
+    const duplicateError = (duplicate as PromiseRejectedResult).reason as DuplicateEventIdError;
+    expect(duplicateError).toBeInstanceOf(DuplicateEventIdError);
+    expect(duplicateError.eventId).toBe('event-1');
+    expect(stored).toMatchObject({ status: 'fulfilled', value: { result: { position: 7 } } });
+  });
+
+  it('rejects the whole group with the error of a transaction that failed', async () => {
+    const appends = [writer.append(request('a')), writer.append(request('b'))];
+    await nextTurn();
+    const failure = Object.assign(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), {});
+    thread.emit('message', { type: 'failed', error: describeError(failure) });
+
+    for (const outcome of await Promise.allSettled(appends)) {
+      const reason = (outcome as PromiseRejectedResult).reason as Error;
+      expect(reason).toBeInstanceOf(Database.SqliteError);
+      expect(reason).toMatchObject({ code: 'SQLITE_FULL', message: 'database or disk is full' });
+    }
+  });
+
+  it('when the thread dies, rejects what is in flight and what waits, and refuses later appends', async () => {
+    const inFlight = writer.append(request('a'));
+    thread.emit('message', { type: 'ready' });
+    await nextTurn();
+    const waiting = writer.append(request('b'));
+    thread.emit('error', new Error('out of memory'));
+    thread.emit('exit', 1);
+
+    expect((await rejection(inFlight)).message).toMatch(/writer thread failed \(out of memory\).*unknown/);
+    expect((await rejection(waiting)).message).toMatch(
+      /writer thread failed \(out of memory\).*nothing was stored/,
+    );
+    expect((await rejection(writer.append(request('c')))).message).toMatch(
+      /writer thread failed \(out of memory\): appends are refused/,
+    );
+    await expect(writer.close()).resolves.toBeUndefined();
+  });
+
+  it('on close, commits what waits, then closes the thread', async () => {
+    const inFlight = writer.append(request('a'));
+    await nextTurn();
+    const waiting = writer.append(request('b'));
+    const closed = writer.close();
+    await nextTurn();
+    expect(thread.sent.map((message) => message.type)).toEqual(['group']);
+
+    thread.answer([committed(1)]);
+    await nextTurn();
+    expect(thread.sent.map((message) => message.type)).toEqual(['group', 'group']);
+    thread.answer([committed(2)]);
+    await closed;
+
+    expect(thread.sent.map((message) => message.type)).toEqual(['group', 'group', 'close']);
+    await expect(inFlight).resolves.toMatchObject({ result: { position: 1 } });
+    await expect(waiting).resolves.toMatchObject({ result: { position: 2 } });
+    await expect(writer.append(request('c'))).rejects.toThrow('closed');
+  });
+
+  it('starts its thread with the first append only', async () => {
+    const start = jest.fn(() => thread as unknown as WriterThread);
+    const idle = new EventWriter(start);
+    await idle.close();
+    expect(start).not.toHaveBeenCalled();
+
+    const used = new EventWriter(start);
+    const pending = used.append(request('a'));
+    used.append(request('b')).catch(() => undefined);
+    expect(start).toHaveBeenCalledTimes(1);
+    await nextTurn();
+    thread.answer([committed(1), committed(2)]);
+    await pending;
+  });
+
+  it('refuses appends clearly when its thread cannot be started', async () => {
+    const broken = new EventWriter(() => {
+      throw new Error('no more threads');
+    });
+    expect((await rejection(broken.append(request('a')))).message).toBe(
+      "the event store's writer thread could not start (Error: no more threads): appends are refused (restart the process)",
+    );
+    await expect(broken.close()).resolves.toBeUndefined();
+  });
+
+  it('rebuilds other errors with their name, message and code', () => {
+    const error = rebuildError(describeError(Object.assign(new TypeError('bad'), { code: 'E_BAD' })));
+    expect(error).toMatchObject({ name: 'TypeError', message: 'bad', code: 'E_BAD' });
+  });
+});
+
+describe('withoutTsNodeHooks', () => {
+  it('keeps the Node options but a preloaded ts-node hook', () => {
+    expect(
+      withoutTsNodeHooks([
+        '--cpu-prof',
+        '-r',
+        'ts-node/register/transpile-only',
+        '--require=ts-node/register',
+        '--require',
+        './tracing.js',
+      ]),
+    ).toEqual(['--cpu-prof', '--require', './tracing.js']);
+  });
+});
+
+describe('SqliteEventStore on its writer thread', () => {
+  it('answers an append only once it is committed: every connection reads it at once', async () => {
+    const store = SqliteEventStore.open(file);
+    const other = new Database(file, { readonly: true });
+    try {
+      const seen: { head: number; own: number; other: unknown }[] = [];
+      for (let i = 0; i < 20; i++) {
+        const streamId = `worker-${i}`;
+        await store.append(streamId, [event()], 'no_stream').then(async (result: AppendResult) => {
+          // Synchronously on resolution: nothing else ran in between.
+          const head = store.headPosition();
+          const own = store.readStream(streamId);
+          const otherHead = other.prepare('SELECT MAX(position) FROM events').pluck().get();
+          seen.push({ head: await head, own: (await own).length, other: otherHead });
+          expect(result.position).toBe(i + 1);
+        });
+      }
+      expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => ({ head: i + 1, own: 1, other: i + 1 })));
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('commits the next group after the one in flight, with revisions checked against it', async () => {
+    const store = SqliteEventStore.open(file);
+    const groups = watchGroups();
+    try {
+      const streams = Array.from({ length: 10 }, () => `worker-${randomUUID()}`);
+      const first = Promise.all(streams.map((streamId) => store.append(streamId, [event('A')], 'no_stream')));
+      await nextTurn(); // the first group is now in flight
+      const second = Promise.allSettled([
+        ...streams.map((streamId) => store.append(streamId, [event('B')], 0)),
+        store.append(streams[0]!, [event('C')], 'no_stream'),
+      ]);
+
+      const firstResults = await first;
+      const secondOutcomes = await second;
+
+      expect(groups()).toEqual([10, 11]);
+      expect(firstResults.map((result) => result.position)).toEqual(streams.map((_, i) => i + 1));
+      expect(secondOutcomes.slice(0, 10)).toEqual(
+        streams.map((_, i) => ({
+          status: 'fulfilled',
+          value: { nextExpectedRevision: 1, position: 11 + i },
+        })),
+      );
+      const refused = (secondOutcomes[10] as PromiseRejectedResult).reason;
+      expect(refused).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(refused).toMatchObject({ streamId: streams[0], expected: 'no_stream', actual: 1 });
+      expect((await store.readStream(streams[0]!)).map((e) => e.type)).toEqual(['A', 'B']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the classes and fields of its errors across the thread boundary', async () => {
+    const store = SqliteEventStore.open(file);
+    try {
+      const taken = event();
+      await store.append('s-1', [taken], 'no_stream');
+
+      const wrong = await rejection(store.append('s-1', [event()], 5));
+      expect(wrong).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(wrong).toMatchObject({
+        name: 'WrongExpectedRevisionError',
+        streamId: 's-1',
+        expected: 5,
+        actual: 0,
+      });
+
+      const duplicate = await rejection(store.append('s-2', [event(), taken], 'no_stream'));
+      expect(duplicate).toBeInstanceOf(DuplicateEventIdError);
+      expect(duplicate).toMatchObject({ name: 'DuplicateEventIdError', eventId: taken.id });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('on close, commits the group in flight and the one accumulating, then ends the thread', async () => {
+    const { store, thread } = openWatchingThread();
+    const inFlight = store.append('s-1', [event()], 'no_stream');
+    await nextTurn();
+    const accumulating = store.append('s-1', [event()], 0);
+    const exited = new Promise<number>((resolve) => thread().once('exit', resolve));
+
+    await store.close();
+
+    await expect(inFlight).resolves.toEqual({ nextExpectedRevision: 0, position: 1 });
+    await expect(accumulating).resolves.toEqual({ nextExpectedRevision: 1, position: 2 });
+    await exited;
+    await expect(store.append('s-1', [event()], 1)).rejects.toThrow('closed');
+    const reopened = SqliteEventStore.open(file);
+    try {
+      expect((await reopened.readStream('s-1')).map((e) => e.position)).toEqual([1, 2]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('when its thread dies, rejects what is pending, refuses later appends, and still reads and closes', async () => {
+    const { store, thread } = openWatchingThread();
+    await store.append('s-1', [event()], 'no_stream');
+    const inFlight = store.append('s-1', [event()], 0);
+    await nextTurn();
+    const waiting = store.append('s-2', [event()], 'no_stream');
+
+    await thread().terminate();
+
+    expect((await rejection(inFlight)).message).toMatch(/writer thread exited \(code 1\).*unknown/);
+    expect((await rejection(waiting)).message).toMatch(/writer thread exited \(code 1\).*nothing was stored/);
+    expect((await rejection(store.append('s-3', [event()], 'no_stream'))).message).toMatch(
+      /writer thread exited \(code 1\): appends are refused/,
+    );
+    expect(await store.readStream('s-2')).toEqual([]);
+    expect((await store.readStream('s-1')).length).toBeGreaterThanOrEqual(1);
+    await expect(store.close()).resolves.toBeUndefined();
+  });
+
+  it('refuses appends clearly when the thread cannot open the file', async () => {
+    const blocker = join(dir, `${randomUUID()}.file`);
+    writeFileSync(blocker, ''); // a file where the event file's directory should be
+    const writer = EventWriter.start({ file: join(blocker, 'events.db'), cacheKib: 1024 });
+
+    const error = await rejection(writer.append(request('s-1')));
+    expect(error.message).toMatch(
+      /writer thread failed \(EEXIST.*\) before opening the event file.*nothing was stored/,
+    );
+    expect((await rejection(writer.append(request('s-1')))).message).toMatch(/appends are refused/);
+    await writer.close();
+  });
+});
