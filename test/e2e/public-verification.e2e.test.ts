@@ -378,3 +378,36 @@ describe('public verification when the read store fails', () => {
     }
   });
 });
+
+describe('public verification with the view cache turned off (PUBLIC_VIEW_CACHE_SIZE=0)', () => {
+  let registry: RunningRegistry;
+
+  beforeAll(async () => {
+    registry = await startRegistry(undefined, { publicRateLimit: 0, publicViewCacheSize: 0 });
+  });
+
+  afterAll(async () => {
+    await registry.close();
+    removeDataDir(registry.dataDir);
+  });
+
+  it('answers every request from the read models, and follows revocation', async () => {
+    const scenario = await agencyWithStaff(registry, '310104');
+    const workerId = await registeredWorker(registry, scenario);
+    const issued = await certificateUpTo(registry, scenario, workerId, 'issued');
+    const view = await registry.request('GET', `${PUBLIC}/${issued.code}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ code: issued.code, status: 'valid', holder: '张*丰' });
+    const revoked = await registry.request('POST', `/api/v1/certificates/${issued.id}/revoke`, {
+      token: scenario.operator,
+      body: { reason: 'left the agency' },
+    });
+    expect(revoked.status).toBe(200);
+    const after = await registry.request(
+      'GET',
+      `${PUBLIC}/${issued.code}?minPosition=${revoked.body.position}`,
+    );
+    expect(after.body).toMatchObject({ status: 'revoked' });
+    expect((await registry.request('GET', `${PUBLIC}/ZZ`)).status).toBe(400);
+  });
+});

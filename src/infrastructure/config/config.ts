@@ -8,6 +8,8 @@ export interface AppConfig extends SecurityConfig, StorageConfig {
   readonly dataDir: string;
   /** Public requests one client may make per minute; 0 turns the limit off. */
   readonly publicRateLimit: number;
+  /** Public views kept in memory (PUBLIC_VIEW_CACHE_SIZE, default 50,000, ~1 KB each); 0 turns it off. */
+  readonly publicViewCacheSize: number;
   readonly tokenIssuer: string;
   /** How long `?minPosition=` waits for projections before answering 503. */
   readonly consistencyWaitMs: number;
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR || './data'),
     publicRateLimit: integer(env, 'PUBLIC_RATE_LIMIT', 120, 0, 10_000_000),
+    publicViewCacheSize: integer(env, 'PUBLIC_VIEW_CACHE_SIZE', 50_000, 0, 1_000_000),
     tokenIssuer: env.TOKEN_ISSUER || 'hsc-registry',
     consistencyWaitMs: integer(env, 'CONSISTENCY_WAIT_MS', 2000, 0, 60_000),
     trainingPassMark: integer(env, 'TRAINING_PASS_MARK', 60, 0, 100),

@@ -13,8 +13,12 @@ import { openDatabase } from './open-database';
 
 /** Events read per query while a subscription catches up. */
 const SUBSCRIPTION_BATCH = 1000;
-/** Page cache of the read connection, in KiB (SQLite's default is 2 MiB). */
-const CACHE_KIB = 64 * 1024;
+/**
+ * Page cache of the read connection, in KiB (SQLite's default is 2 MiB). SQLite empties it whenever
+ * another connection (the writer thread) has committed, so under writes a bigger one buys little;
+ * together with the writer's it stays within the 64 MiB the single connection had.
+ */
+const CACHE_KIB = 32 * 1024;
 /**
  * Page cache of the writer thread's connection, in KiB: mostly the index pages that the
  * expected-revision and duplicate-id checks and the inserts touch. Smaller than the read cache,

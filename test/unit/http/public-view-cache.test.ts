@@ -33,7 +33,7 @@ function runner(sees = true) {
 describe('PublicViewCache', () => {
   it('reads once, then answers from memory until the view changes', async () => {
     const r = runner();
-    const cache = new PublicViewCache(r);
+    const cache = new PublicViewCache(r, 100);
     const read = jest.fn(async () => view('C1'));
     expect(await cache.get('C1', read)).toEqual(view('C1'));
     expect(await cache.get('C1', read)).toEqual(view('C1'));
@@ -49,7 +49,7 @@ describe('PublicViewCache', () => {
 
   it('never answers from memory while the runner cannot vouch for every change, and empties itself', async () => {
     const r = runner();
-    const cache = new PublicViewCache(r);
+    const cache = new PublicViewCache(r, 100);
     await cache.get('C1', async () => view('C1'));
     expect(cache.size).toBe(1);
     r.seesEveryChange = false;
@@ -62,12 +62,21 @@ describe('PublicViewCache', () => {
 
   it('does not remember a read that a commit overtook', async () => {
     const r = runner();
-    const cache = new PublicViewCache(r);
+    const cache = new PublicViewCache(r, 100);
     let finish: (v: PublicCertificateView) => void = () => undefined;
     const pending = cache.get('C1', () => new Promise((resolve) => (finish = resolve)));
     r.listener!.committed([{ collection: PUBLIC_CERTIFICATES, id: 'C1', doc: { status: 'revoked' } }]);
     finish(view('C1'));
     await pending;
+    expect(cache.size).toBe(0);
+  });
+
+  it('with room for none, always reads', async () => {
+    const cache = new PublicViewCache(runner(), 0);
+    const read = jest.fn(async () => view('A'));
+    await cache.get('A', read);
+    await cache.get('A', read);
+    expect(read).toHaveBeenCalledTimes(2);
     expect(cache.size).toBe(0);
   });
 

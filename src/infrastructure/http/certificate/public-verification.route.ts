@@ -103,8 +103,8 @@ export function registerPublicVerificationRoute(fastify: FastifyInstance, app: N
   const readStore = app.get<symbol, ReadStore>(READ_STORE);
   const runner = app.get(ProjectionRunner);
   const rateLimit = app.get(PublicRateLimit);
-  const { consistencyWaitMs } = app.get<symbol, AppConfig>(APP_CONFIG);
-  const cache = new PublicViewCache(runner);
+  const { consistencyWaitMs, publicViewCacheSize } = app.get<symbol, AppConfig>(APP_CONFIG);
+  const cache = new PublicViewCache(runner, publicViewCacheSize);
   const lookUp = async (typed: string) => {
     // Canonical first (a mistyped code is a 400 here): the cache is keyed as the read models are.
     const code = parseCertificateCode(typed);

@@ -3,9 +3,6 @@ import type { DocumentChange } from '../../../application/ports/read-store';
 import { PUBLIC_CERTIFICATES } from '../../../projections/public-certificates';
 import type { CommitListener, ProjectionRunner } from '../../../projections/projection-runner';
 
-/** About 1 KB each: 50,000 views hold well under 64 MB. */
-const DEFAULT_MAX_ENTRIES = 50_000;
-
 /**
  * Public views by code, kept in memory so that a verification at the door costs no read-store round
  * trip. Exact, not time-based: an entry is dropped the moment the projection runner commits a change
@@ -20,13 +17,15 @@ export class PublicViewCache implements CommitListener {
 
   constructor(
     private readonly runner: Pick<ProjectionRunner, 'seesEveryChange' | 'listen'>,
-    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+    /** 0: never remembers, every answer comes from the read store. */
+    private readonly maxEntries: number,
   ) {
     runner.listen(this);
   }
 
   /** Answers a view read through the cache: `read` runs only when the cache cannot answer. */
   async get(code: string, read: () => Promise<PublicCertificateView>): Promise<PublicCertificateView> {
+    if (this.maxEntries === 0) return read();
     if (!this.runner.seesEveryChange) {
       if (this.views.size > 0) this.forgotten();
       return read();
