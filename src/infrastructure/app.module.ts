@@ -42,7 +42,7 @@ import { AuthGuard } from './http/auth';
 import { CertificateController } from './http/certificate/certificate.controller';
 import { PublicRatingController } from './http/certificate/public-rating.controller';
 import { QueueController } from './http/certificate/queue.controller';
-import { ConsistencyInterceptor } from './http/consistency.interceptor';
+import { ConsistencyGuard } from './http/consistency.guard';
 import { ErrorFilter } from './http/error.filter';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { PublicRateLimit } from './http/public-rate-limit';
@@ -147,9 +147,10 @@ export class AppModule {
         CommandProcessor,
         PublicRateLimit,
         Lifecycle,
+        // In this order: who is asking, then read-your-writes.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: ConsistencyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,

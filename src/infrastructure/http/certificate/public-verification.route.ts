@@ -6,7 +6,7 @@ import { parseCertificateCode } from '../../../domain/certificate/certificate-co
 import { READ_STORE, type ReadStore } from '../../../application/ports/read-store';
 import { ProjectionRunner } from '../../../projections/projection-runner';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
-import { readModelsReach, requestedMinPosition } from '../consistency.interceptor';
+import { readModelsReach, requestedMinPosition } from '../consistency.guard';
 import { sendError } from '../error.filter';
 import { PublicRateLimit } from '../public-rate-limit';
 import { PublicViewCache } from './public-view-cache';
@@ -122,7 +122,7 @@ export function registerPublicVerificationRoute(fastify: FastifyInstance, app: N
         reply.callNotFound();
         return undefined;
       }
-      // In the order Nest applied them: the limit (a guard), then minPosition (an interceptor).
+      // The limit first (a refused request costs nothing, not even a wait), then minPosition.
       rateLimit.enforce(request, reply);
       const position = requestedMinPosition(request);
       return position === undefined

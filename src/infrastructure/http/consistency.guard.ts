@@ -3,12 +3,10 @@ import {
   Inject,
   Injectable,
   ServiceUnavailableException,
-  type CallHandler,
+  type CanActivate,
   type ExecutionContext,
-  type NestInterceptor,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { from, switchMap, type Observable } from 'rxjs';
 import { ProjectionRunner } from '../../projections/projection-runner';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
@@ -46,19 +44,20 @@ export async function readModelsReach(
 /**
  * Read-your-writes for every Nest route: a query given `?minPosition=N` (or `X-Min-Position: N`)
  * waits, briefly, until the read models reflect global position N; then 503 if they still do not.
+ * A guard rather than an interceptor: it only ever acts before the handler, and every request pays
+ * for each global interceptor (an rxjs pipeline and an async-context binding) even when it does
+ * nothing. Registered after the AuthGuard, so a caller is known before it waits.
  */
 @Injectable()
-export class ConsistencyInterceptor implements NestInterceptor {
+export class ConsistencyGuard implements CanActivate {
   constructor(
     private readonly runner: ProjectionRunner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const position = requestedMinPosition(context.switchToHttp().getRequest<FastifyRequest>());
-    if (position === undefined) return next.handle();
-    return from(readModelsReach(this.runner, position, this.config.consistencyWaitMs)).pipe(
-      switchMap(() => next.handle()),
-    );
+    if (position !== undefined) await readModelsReach(this.runner, position, this.config.consistencyWaitMs);
+    return true;
   }
 }
