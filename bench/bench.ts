@@ -23,7 +23,7 @@ import { pickSamples } from './samples';
 const USAGE = `usage: npm run bench -- [--quick] [--scale shanghai|FRACTION] [--data DIR] [--fresh] [--keep] [--profile DIR]
 
 Measures the service against raw baselines in one run and prints a table (also bench/results.json).
-  (default)        the Shanghai data set (DESIGN §7), every measurement: about 5 min, plus about
+  (default)        the Shanghai data set (DESIGN §7), every measurement: about 3 min, plus about
                    9 min the first time, to generate the data set (kept in $TMPDIR/hsc-bench-data)
   --quick          a one-minute smoke run on 1 % of the data set with short runs
   --scale S        another data-set size ('shanghai' = 1, or a fraction)
