@@ -21,8 +21,8 @@ const SUBSCRIPTION_BATCH = 1000;
 const CACHE_KIB = 32 * 1024;
 /**
  * Page cache of the writer thread's connection, in KiB: mostly the index pages that the
- * expected-revision and duplicate-id checks and the inserts touch. Smaller than the read cache,
- * which serves whole streams; the two caches are separate memory now.
+ * expected-revision and duplicate-id checks and the inserts touch (separate memory from the read
+ * connection's).
  */
 const WRITER_CACHE_KIB = 32 * 1024;
 /** How long a caught-up subscription waits before looking for writes made by another process. */
