@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { RegisterAgencyHandler } from '../application/agency/register-agency';
@@ -44,8 +44,8 @@ import { PublicRatingController } from './http/certificate/public-rating.control
 import { QueueController } from './http/certificate/queue.controller';
 import { ConsistencyGuard } from './http/consistency.guard';
 import { ErrorFilter } from './http/error.filter';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor';
-import { PublicRateLimit } from './http/public-rate-limit';
+import { IdempotencyGuard } from './http/idempotency.guard';
+import { PublicRateLimit, PublicRateLimitGuard } from './http/public-rate-limit';
 import { StatsController } from './http/stats/stats.controller';
 import { HealthController } from './http/system/health.controller';
 import { SystemController } from './http/system/system.controller';
@@ -147,11 +147,13 @@ export class AppModule {
         CommandProcessor,
         PublicRateLimit,
         Lifecycle,
-        // In this order: who is asking, then read-your-writes.
+        // In this order: who is asking, the public write limit, read-your-writes (GET), then the
+        // Idempotency-Key's claim (writes): nothing is written for a request refused before it.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: PublicRateLimitGuard },
         { provide: APP_GUARD, useClass: ConsistencyGuard },
+        { provide: APP_GUARD, useClass: IdempotencyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,
         ...privacyProviders(config),

@@ -35,6 +35,13 @@ export const PublicRoute = () => SetMetadata(PUBLIC, true);
  */
 export const PublicWrite = () => applyDecorators(PublicRoute(), SetMetadata(CITIZEN_WRITE, true));
 
+/** Whether the route is a public write (`@PublicWrite()`). */
+export function isPublicWrite(reflector: Reflector, context: ExecutionContext): boolean {
+  return (
+    reflector.getAllAndOverride<boolean>(CITIZEN_WRITE, [context.getHandler(), context.getClass()]) === true
+  );
+}
+
 export type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
 
 @Injectable()

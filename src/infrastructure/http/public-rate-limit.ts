@@ -6,9 +6,11 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { isIPv6 } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { isPublicWrite } from './auth';
 
 const WINDOW_MS = 60_000;
 /** Clients tracked at once; beyond it, newcomers share one allowance (memory stays bounded). */
@@ -121,16 +123,20 @@ export class PublicRateLimit {
 }
 
 /**
- * The public limit on a Nest route (the public verification route, a plain Fastify route, calls
- * `enforce` itself): the same instance, so reads and ratings share one allowance per client. A guard
- * runs before the body is validated and before an Idempotency-Key is claimed, so a refused request
- * costs nothing but its count.
+ * The public limit on the Nest routes marked `@PublicWrite()` (the public verification route, a plain
+ * Fastify route, calls `enforce` itself): the same instance, so reads and ratings share one allowance
+ * per client. A global guard registered before the IdempotencyGuard, and guards run before the body
+ * is validated: a refused request costs nothing but its count, and writes nothing.
  */
 @Injectable()
 export class PublicRateLimitGuard implements CanActivate {
-  constructor(private readonly rateLimit: PublicRateLimit) {}
+  constructor(
+    private readonly rateLimit: PublicRateLimit,
+    private readonly reflector: Reflector,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    if (!isPublicWrite(this.reflector, context)) return true;
     const http = context.switchToHttp();
     this.rateLimit.enforce(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
     return true;

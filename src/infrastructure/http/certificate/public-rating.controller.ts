@@ -1,4 +1,4 @@
-import { Body, Controller, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -7,7 +7,6 @@ import { RateCertificateCommand } from '../../../application/certificate/rate-ce
 import type { WriteResult } from '../../../application/write-result';
 import { PublicWrite } from '../auth';
 import { WriteContext } from '../command-context.decorator';
-import { PublicRateLimitGuard } from '../public-rate-limit';
 import { answerWrite } from '../write-response';
 import { RatingDto } from './certificate.dto';
 
@@ -23,7 +22,6 @@ export class PublicRatingController {
 
   @Post(':code/ratings')
   @PublicWrite()
-  @UseGuards(PublicRateLimitGuard)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,

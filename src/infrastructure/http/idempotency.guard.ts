@@ -2,11 +2,9 @@ import { createHash } from 'node:crypto';
 import {
   Injectable,
   UnprocessableEntityException,
-  type CallHandler,
+  type CanActivate,
   type ExecutionContext,
-  type NestInterceptor,
 } from '@nestjs/common';
-import { from, switchMap, type Observable } from 'rxjs';
 import { derivedId } from '../../application/command-context';
 import { CommandProcessor } from '../../application/command-processor';
 import { streams } from '../../application/streams';
@@ -46,23 +44,25 @@ function keyStream(actor: Actor, key: string): string {
  * An Idempotency-Key belongs to one request. The first use reserves the key (per caller) for the
  * request's fingerprint — method, path and body — in its own stream, created with no_stream like
  * any other unique key; a retry of the same request passes, the same key on a different request
- * is refused with 422 before anything else is written.
+ * is refused with 422 before anything else is written. A guard (the last global one: after the
+ * caller is known and the public write limit is counted), since it only acts before the handler
+ * and an interceptor costs every request an rxjs pipeline and an async-context binding.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyGuard implements CanActivate {
   constructor(private readonly processor: CommandProcessor) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const raw = request.headers['idempotency-key'];
     const key = Array.isArray(raw) ? raw[0] : raw;
-    if (request.method === 'GET' || key === undefined || !request.actor) return next.handle();
+    if (request.method === 'GET' || key === undefined || !request.actor) return true;
     const actor = request.actor;
     refuseUnusableKey(key, actor);
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url.split('?')[0]}\n${canonical(request.body ?? null)}`)
       .digest('base64url');
-    const claim = this.processor
+    await this.processor
       .execute(
         reservationDecider,
         keyStream(actor, key),
@@ -83,6 +83,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
         throw error;
       });
-    return from(claim).pipe(switchMap(() => next.handle()));
+    return true;
   }
 }
