@@ -10,7 +10,8 @@ Loads a data set shaped like Shanghai's 2015 figures into DATA_DIR (default ./da
 empty, through the real command handlers; then rebuilds the read models.
   --scale shanghai   the whole city: 600 agencies, 172,565 applications (the default)
   --scale 0.01       one hundredth of it
-  --seed TEXT        another reproducible data set (default ${DEFAULT_SEED})`;
+  --seed TEXT        another reproducible data set (default ${DEFAULT_SEED})
+  --concurrency N    cohorts of 40 workers in flight at once (default 64)`;
 
 /** A one-line progress bar on a terminal; a line every 10 % otherwise (CI logs). */
 function progressBar(): (progress: Progress) => void {

@@ -48,7 +48,11 @@ export const DEFAULT_SEED = '2015';
 /** The generation report, written into DATA_DIR. */
 export const REPORT_FILE = 'generated.json';
 const COHORT_SIZE = 40;
-const DEFAULT_CONCURRENCY = 24;
+/**
+ * Cohorts in flight. The event store commits on its own thread: the more commands are ready while a
+ * group commits, the less the main thread waits (24 → 64 loaded a twentieth of the set ~15 % faster).
+ */
+const DEFAULT_CONCURRENCY = 64;
 
 /**
  * Loads a data set shaped like Shanghai's 2015 figures through the real command handlers (never by
