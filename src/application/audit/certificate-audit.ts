@@ -7,6 +7,7 @@ import {
   type CertificateState,
 } from '../../domain/certificate/certificate';
 import { notFound } from '../../domain/errors';
+import type { RecordedCertificateEvent } from '../../projections/certificate-events';
 import { EVENT_STORE, type EventStore, type StoredEvent } from '../ports/event-store';
 import { streams } from '../streams';
 
@@ -62,7 +63,6 @@ export interface Accountability {
 }
 
 type Step = Exclude<keyof Accountability, 'id'>;
-type RecordedCertificateEvent = CertificateEvent & Omit<StoredEvent, 'type' | 'data'>;
 
 export function historyEntry(event: StoredEvent): HistoryEntry {
   return {
