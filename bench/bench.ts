@@ -14,7 +14,7 @@ import { rebuildReadModels } from '../src/infrastructure/rebuild';
 import { eventStoreFile } from '../src/infrastructure/storage';
 import { rawOneEventTransactions, rawReadAndParse } from './baselines';
 import { appendToVisible, commandLoad, FreshPeople, publicVerification, sequentialGets } from './http-load';
-import { sleep } from './measure';
+import { sleep, withCpu } from './measure';
 import { ROOT, startChild } from './processes';
 import { replayHistories } from './replay';
 import { printTable, type Row } from './report';
@@ -175,13 +175,14 @@ async function main(): Promise<void> {
       }
 
       say('public verification over HTTP…');
-      const publicLoad = await publicVerification(service.url, samples.codes, {
-        connections,
-        seconds: settings.seconds,
-      });
+      const publicRun = await withCpu(service.pid, () =>
+        publicVerification(service.url, samples.codes, { connections, seconds: settings.seconds }),
+      );
+      const publicLoad = publicRun.result;
+      const publicCpu = cpuPer(publicRun, publicLoad.ok);
       rows.push({
         measure: `public verification over HTTP (${connections} connections; views cached)`,
-        ours: `${fmt(publicLoad.perSecond)} req/s, p50 ${ms(publicLoad.p50)}, p99 ${ms(publicLoad.p99)}${failures(publicLoad.failed)}`,
+        ours: `${fmt(publicLoad.perSecond)} req/s, p50 ${ms(publicLoad.p50)}, p99 ${ms(publicLoad.p99)}${failures(publicLoad.failed)}; ${cpuText(publicCpu)}`,
         baseline: `${fmt(bareLoad.perSecond)} req/s, p99 ${ms(bareLoad.p99)} bare Fastify`,
         ratio: publicLoad.perSecond / bareLoad.perSecond,
         target: '≥ 15,000 req/s, p99 ≤ 10 ms, ≥ 0.5×',
@@ -190,24 +191,25 @@ async function main(): Promise<void> {
           publicLoad.perSecond >= 15_000 &&
           publicLoad.p99 <= 10 &&
           publicLoad.perSecond / bareLoad.perSecond >= 0.5,
-        values: { ours: publicLoad, bare: bareLoad },
+        values: { ours: publicLoad, bare: bareLoad, cpu: publicCpu },
       });
 
       say('durable commands over HTTP…');
       const people = new FreshPeople();
-      const commands = await commandLoad(service.url, samples.staff, people, {
-        connections,
-        seconds: settings.seconds,
-      });
+      const commandRun = await withCpu(service.pid, () =>
+        commandLoad(service.url, samples.staff, people, { connections, seconds: settings.seconds }),
+      );
+      const commands = commandRun.result;
+      const commandCpu = cpuPer(commandRun, commands.ok);
       rows.push({
         measure: `commands over HTTP, durable (${connections} connections; register, consent, apply, 3 gates)`,
-        ours: `${fmt(commands.perSecond)} commands/s, p50 ${ms(commands.p50)}, p99 ${ms(commands.p99)}${failures(commands.failed)}`,
+        ours: `${fmt(commands.perSecond)} commands/s, p50 ${ms(commands.p50)}, p99 ${ms(commands.p99)}${failures(commands.failed)}; ${cpuText(commandCpu)}`,
         baseline: `${fmt(raw.perSecond)} one-event transactions/s`,
         ratio: commands.perSecond / raw.perSecond,
         target: '≥ 3,000/s, ≥ 0.25×',
         met:
           commands.failed === 0 && commands.perSecond >= 3000 && commands.perSecond / raw.perSecond >= 0.25,
-        values: { ours: commands, rawTransactionsPerSecond: raw.perSecond },
+        values: { ours: commands, rawTransactionsPerSecond: raw.perSecond, cpu: commandCpu },
       });
 
       say('append → visible in the public view, under ~1,000 commands/s…');
@@ -304,6 +306,22 @@ async function main(): Promise<void> {
     else rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** CPU time per answered request: the service's (all its threads) and the load generator's, in ms. */
+interface CpuPerRequest {
+  readonly serviceMs: number | null;
+  readonly loadMs: number;
+}
+
+function cpuPer(run: { serviceCpuMs: number | null; loadCpuMs: number }, requests: number): CpuPerRequest {
+  return {
+    serviceMs: run.serviceCpuMs === null || requests === 0 ? null : run.serviceCpuMs / requests,
+    loadMs: requests === 0 ? NaN : run.loadCpuMs / requests,
+  };
+}
+
+const cpuText = (cpu: CpuPerRequest) =>
+  `CPU per request ${cpu.serviceMs === null ? '?' : `${(cpu.serviceMs * 1000).toFixed(0)} µs`} service, ${(cpu.loadMs * 1000).toFixed(0)} µs load generator`;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;

@@ -55,3 +55,38 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null 
     return null;
   }
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in ms, from /proc (Linux). */
+export function cpuMsOf(pid: number): number | null {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * Where the CPU went while `work` ran: the service's (every thread) and this process's (the load
+ * generator), in ms. Per request, these hold better than rates on a machine whose speed drifts.
+ */
+export async function withCpu<T>(
+  servicePid: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; serviceCpuMs: number | null; loadCpuMs: number }> {
+  const service = cpuMsOf(servicePid);
+  const load = process.cpuUsage();
+  const result = await work();
+  const serviceAfter = cpuMsOf(servicePid);
+  const loadUsed = process.cpuUsage(load);
+  return {
+    result,
+    serviceCpuMs: service === null || serviceAfter === null ? null : serviceAfter - service,
+    loadCpuMs: (loadUsed.user + loadUsed.system) / 1000,
+  };
+}

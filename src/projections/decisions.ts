@@ -22,7 +22,9 @@ export type DecisionDoc = DecisionEntry & { actorId: string };
 /**
  * One actor's decisions in log order, `DECISIONS_PER_PAGE` to a document (`<actorId>#<page>`).
  * One document per decision made a rebuild write as many rows as the log has events; pages make it
- * a few per actor per batch, and any page of the audit listing is one or two reads.
+ * a few per actor per batch, and any page of the audit listing is a few reads. Pages stay small
+ * because every new decision rewrites its page: at 256 entries (80 KB) that rewrite was most of the
+ * bytes every live command made the projection runner write.
  */
 export interface DecisionPageDoc {
   [key: string]: unknown;
@@ -42,7 +44,7 @@ export interface DecisionCountDoc {
 
 export const DECISIONS = 'decisions';
 export const DECISION_COUNTS = 'decision_counts';
-export const DECISIONS_PER_PAGE = 256;
+export const DECISIONS_PER_PAGE = 16;
 
 export function decisionPageId(actorId: string, page: number): string {
   return `${actorId}#${page}`;

@@ -100,7 +100,8 @@ describe("one actor's decisions, kept in pages", () => {
   });
 
   it('writes a page document per actor and page, not a document per decision', async () => {
-    expect(await reads.count(DECISIONS, {})).toBe(3 + 1);
+    // The busy actor's pages (the last one part-full) and the quiet actor's one.
+    expect(await reads.count(DECISIONS, {})).toBe(Math.ceil(many / DECISIONS_PER_PAGE) + 1);
   });
 
   it('replaying events already applied changes nothing (guarded by position)', async () => {
