@@ -103,14 +103,22 @@ export class ProjectionRunner {
     this.waiters = [];
   }
 
-  /** Applies everything up to the log's current head, then returns (for rebuilds and tools). */
-  async catchUp(): Promise<number> {
+  /**
+   * Applies everything up to the log's current head, or only up to position `upTo`, then returns the
+   * position reached (for rebuilds and tools).
+   */
+  async catchUp(upTo = Infinity): Promise<number> {
     await this.prepare();
-    for (;;) {
-      const events = await this.eventStore.readAll(this.position, this.batchSize);
-      if (events.length === 0) return this.position;
+    while (this.position < upTo) {
+      const read = await this.eventStore.readAll(this.position, this.batchSize);
+      const events =
+        read.length > 0 && read[read.length - 1]!.position > upTo
+          ? read.filter((event) => event.position <= upTo)
+          : read;
+      if (events.length === 0) break;
       await this.applyBatch(events);
     }
+    return this.position;
   }
 
   /** Resolves true once the read models reflect `position`, false if `timeoutMs` passes first. */

@@ -15,7 +15,6 @@ import { EventAppender } from '../../src/infrastructure/sqlite/event-appender';
 import {
   EventWriter,
   startWriterThread,
-  withoutTsNodeHooks,
   type WriterThread,
 } from '../../src/infrastructure/sqlite/event-writer';
 import {
@@ -26,6 +25,7 @@ import {
   rebuildError,
   type ToWriter,
 } from '../../src/infrastructure/sqlite/event-writer-protocol';
+import { withoutTsNodeHooks } from '../../src/infrastructure/sqlite/module-thread';
 import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 

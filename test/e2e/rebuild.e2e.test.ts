@@ -20,6 +20,7 @@ describe('npm run rebuild (SQLite): the live read models are replaced only by a 
     const rebuilt = await rebuildReadModels(dataDir, { swap: true });
     expect(rebuilt.position).toBeGreaterThan(0);
     expect(existsSync(`${readStoreFile(dataDir)}.rebuilding`)).toBe(false);
+    expect(existsSync(`${readStoreFile(dataDir)}.rebuilding.part`)).toBe(false);
     const live = readFileSync(readStoreFile(dataDir));
 
     // An event the projections cannot read (its data is not JSON): the rebuild fails part-way.
@@ -34,5 +35,7 @@ describe('npm run rebuild (SQLite): the live read models are replaced only by a 
     await expect(rebuildReadModels(dataDir, { swap: true })).rejects.toThrow();
     expect(readFileSync(readStoreFile(dataDir)).equals(live)).toBe(true);
     expect(existsSync(join(dataDir, 'read.db.rebuilding'))).toBe(false);
+    // Nor the part the second thread projected.
+    expect(existsSync(join(dataDir, 'read.db.rebuilding.part'))).toBe(false);
   });
 });

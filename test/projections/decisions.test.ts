@@ -127,3 +127,30 @@ describe("one actor's decisions, kept in pages", () => {
     ).toBe(many);
   });
 });
+
+describe('catching up to a given position (as each thread of a rebuild does)', () => {
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+  it('applies the events up to that position and no further, and answers where it stopped', async () => {
+    for (let n = 0; n < 30; n++) {
+      await events.append(`worker-${n}`, [registered('operator-1', n)], 'no_stream');
+    }
+    const upTo = 17;
+    expect(await runner(5).catchUp(upTo)).toBe(upTo);
+    expect(await reads.getCheckpoint('decisions-test')).toBe(upTo);
+    const listed = await new GetActorDecisionsHandler(reads).execute({
+      actorId: 'operator-1',
+      limit: 100,
+      offset: 0,
+    });
+    expect(listed.items.map((item) => item.position)).toEqual(range(1, upTo + 1));
+    // Then on to the head: nothing skipped, nothing twice.
+    expect(await runner(1000).catchUp()).toBe(30);
+    const all = await new GetActorDecisionsHandler(reads).execute({
+      actorId: 'operator-1',
+      limit: 100,
+      offset: 0,
+    });
+    expect(all.items.map((item) => item.position)).toEqual(range(1, 31));
+  });
+});

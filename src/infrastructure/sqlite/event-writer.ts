@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   type AppendRequest,
   type Appended,
@@ -8,6 +7,7 @@ import {
   type ToWriter,
   type WriterData,
 } from './event-writer-protocol';
+import { startModuleThread } from './module-thread';
 
 /** The parts of a worker_threads Worker the writer uses (a test can stand in for the thread). */
 export type WriterThread = Pick<Worker, 'postMessage' | 'on' | 'ref' | 'unref' | 'terminate'>;
@@ -18,33 +18,9 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-/**
- * Starts the writer thread (event-writer.worker.ts). From the compiled dist/ the thread runs the
- * compiled .js file; from TypeScript source (ts-node, jest) typescript-thread.js compiles it there.
- */
+/** Starts the writer thread (event-writer.worker.ts). */
 export function startWriterThread(data: WriterData): Worker {
-  if (__filename.endsWith('.js'))
-    return new Worker(join(__dirname, 'event-writer.worker.js'), { workerData: data });
-  return new Worker(join(__dirname, 'typescript-thread.js'), {
-    argv: [join(__dirname, 'event-writer.worker.ts')],
-    execArgv: withoutTsNodeHooks(process.execArgv),
-    workerData: data,
-  });
-}
-
-/**
- * The parent's Node options for the thread, less a preloaded ts-node hook (`-r ts-node/register`,
- * as the benchmark starts the service): typescript-thread.js compiles from its cache instead of
- * loading the compiler into the thread (about 0.5 s and 50 MB).
- */
-export function withoutTsNodeHooks(execArgv: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    if ((arg === '-r' || arg === '--require') && execArgv[i + 1]?.includes('ts-node')) i += 1;
-    else if (!/^(-r|--require)=.*ts-node/.test(arg)) kept.push(arg);
-  }
-  return kept;
+  return startModuleThread(__dirname, 'event-writer.worker', data);
 }
 
 /**

@@ -266,6 +266,24 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     })();
   }
 
+  /**
+   * Copies whole collections, in id order, from another read-model file that nobody else has open
+   * (the part of a rebuild that another thread projected). They must have been ensured here.
+   */
+  async copyCollectionsFrom(file: string, collections: readonly string[]): Promise<void> {
+    const tables = collections.map((collection) => this.table(collection));
+    this.db.prepare('ATTACH DATABASE ? AS part').run(file);
+    try {
+      this.db.transaction(() => {
+        for (const table of tables) {
+          this.db.exec(`INSERT INTO main.${table} (id, doc) SELECT id, doc FROM part.${table} ORDER BY id`);
+        }
+      })();
+    } finally {
+      this.db.exec('DETACH DATABASE part');
+    }
+  }
+
   /** Ends a bulk load: builds the held-back indexes and makes the file a normal WAL database. */
   async finishBulkLoad(): Promise<void> {
     if (!this.deferredIndexes) return;
