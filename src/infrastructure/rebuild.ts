@@ -67,6 +67,9 @@ export async function rebuildReadModels(
   // Nobody reads the fresh file before it is complete: fill it without journal or index upkeep.
   const readStore = SqliteReadStore.open(target, { bulkLoad: true });
   const secondThread = named(SECOND_THREAD, true);
+  if (secondThread.length !== SECOND_THREAD.size) {
+    throw new Error(`SECOND_THREAD names a projection that does not exist: ${[...SECOND_THREAD].join(', ')}`);
+  }
   let part: RunningPart | null = null;
   let position: number;
   try {
