@@ -56,6 +56,10 @@ export async function rebuildReadModels(
   dataDir: string,
   options: { target?: string; swap?: boolean; keyEncryptionKeyDir?: string } = {},
 ): Promise<RebuildReport> {
+  const secondThread = named(SECOND_THREAD, true);
+  if (secondThread.length !== SECOND_THREAD.size) {
+    throw new Error(`SECOND_THREAD names a projection that does not exist: ${[...SECOND_THREAD].join(', ')}`);
+  }
   const live = readStoreFile(dataDir);
   const target = options.target ?? `${live}.rebuilding`;
   const partFile = `${target}.part`;
@@ -66,10 +70,6 @@ export async function rebuildReadModels(
   const eventStore = openEventStoreWithKeys({ dataDir, keyEncryptionKeyDir: options.keyEncryptionKeyDir });
   // Nobody reads the fresh file before it is complete: fill it without journal or index upkeep.
   const readStore = SqliteReadStore.open(target, { bulkLoad: true });
-  const secondThread = named(SECOND_THREAD, true);
-  if (secondThread.length !== SECOND_THREAD.size) {
-    throw new Error(`SECOND_THREAD names a projection that does not exist: ${[...SECOND_THREAD].join(', ')}`);
-  }
   let part: RunningPart | null = null;
   let position: number;
   try {
