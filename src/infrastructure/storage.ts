@@ -45,7 +45,8 @@ export async function openConfiguredReadStore(
     const { MongoReadStore } = await import('./mongodb/mongo-read-store');
     return MongoReadStore.connect(requireUrl(config.mongodbUrl, 'MONGODB_URL'));
   }
-  return SqliteReadStore.open(readStoreFile(config.dataDir));
+  // The projection runner's commits go to a thread of their own, off the event loop of the service.
+  return SqliteReadStore.open(readStoreFile(config.dataDir), { commitOnThread: true });
 }
 
 /** One line saying where events and read models live, for the start-up log. */

@@ -20,9 +20,8 @@ import {
 import {
   type AppendOutcome,
   type AppendRequest,
-  describeError,
   encodeEvent,
-  rebuildError,
+  EVENT_STORE_ERRORS,
   type ToWriter,
 } from '../../src/infrastructure/sqlite/event-writer-protocol';
 import { withoutTsNodeHooks } from '../../src/infrastructure/sqlite/module-thread';
@@ -94,7 +93,7 @@ function watchGroups(): () => number[] {
     postMessage.mock.calls
       .map(([message]) => message as ToWriter)
       .filter((message) => message.type === 'group')
-      .map((message) => (message.type === 'group' ? message.appends.length : 0));
+      .map((message) => (message.type === 'group' ? message.units.length : 0));
 }
 
 /** Opens a store and keeps hold of its writer thread. */
@@ -180,7 +179,7 @@ class StandInThread extends EventEmitter {
   }
 
   groups(): AppendRequest[][] {
-    return this.sent.flatMap((message) => (message.type === 'group' ? [[...message.appends]] : []));
+    return this.sent.flatMap((message) => (message.type === 'group' ? [[...message.units]] : []));
   }
 
   /** Answers the group in flight. */
@@ -191,7 +190,7 @@ class StandInThread extends EventEmitter {
 
 const committed = (position: number): AppendOutcome => ({
   ok: true,
-  appended: { result: { nextExpectedRevision: 0, position }, written: true },
+  value: { result: { nextExpectedRevision: 0, position }, written: true },
 });
 
 describe('EventWriter with a stand-in thread', () => {
@@ -243,8 +242,8 @@ describe('EventWriter with a stand-in thread', () => {
     const appends = [writer.append(request('a')), writer.append(request('b')), writer.append(request('c'))];
     await nextTurn();
     thread.answer([
-      { ok: false, error: describeError(new WrongExpectedRevisionError('a', 'no_stream', 3)) },
-      { ok: false, error: describeError(new DuplicateEventIdError('event-1')) },
+      { ok: false, error: EVENT_STORE_ERRORS.describe(new WrongExpectedRevisionError('a', 'no_stream', 3)) },
+      { ok: false, error: EVENT_STORE_ERRORS.describe(new DuplicateEventIdError('event-1')) },
       committed(7),
     ]);
     const [wrong, duplicate, stored] = await Promise.allSettled(appends);
@@ -263,7 +262,7 @@ describe('EventWriter with a stand-in thread', () => {
     const appends = [writer.append(request('a')), writer.append(request('b'))];
     await nextTurn();
     const failure = Object.assign(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), {});
-    thread.emit('message', { type: 'failed', error: describeError(failure) });
+    thread.emit('message', { type: 'failed', error: EVENT_STORE_ERRORS.describe(failure) });
 
     for (const outcome of await Promise.allSettled(appends)) {
       const reason = (outcome as PromiseRejectedResult).reason as Error;
@@ -336,7 +335,9 @@ describe('EventWriter with a stand-in thread', () => {
   });
 
   it('rebuilds other errors with their name, message and code', () => {
-    const error = rebuildError(describeError(Object.assign(new TypeError('bad'), { code: 'E_BAD' })));
+    const error = EVENT_STORE_ERRORS.rebuild(
+      EVENT_STORE_ERRORS.describe(Object.assign(new TypeError('bad'), { code: 'E_BAD' })),
+    );
     expect(error).toMatchObject({ name: 'TypeError', message: 'bad', code: 'E_BAD' });
   });
 });

@@ -11,3 +11,7 @@ afterAll(() => {
 });
 
 describeLeaseStoreContract('SQLite', { open: async () => SqliteReadStore.open(join(dir, 'read.sqlite')) });
+
+describeLeaseStoreContract('SQLite, commits on a writer thread', {
+  open: async () => SqliteReadStore.open(join(dir, 'read-thread.sqlite'), { commitOnThread: true }),
+});

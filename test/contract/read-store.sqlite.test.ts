@@ -16,6 +16,12 @@ describeReadStoreContract('SQLite', {
   reopen: async () => SqliteReadStore.open(file),
 });
 
+const threadFile = join(dir, 'read-thread.sqlite');
+describeReadStoreContract('SQLite, commits on a writer thread', {
+  open: async () => SqliteReadStore.open(threadFile, { commitOnThread: true }),
+  reopen: async () => SqliteReadStore.open(threadFile, { commitOnThread: true }),
+});
+
 describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
   it('holds the indexes back until the load is finished, then builds them and returns to WAL', async () => {
     const bulkFile = join(dir, 'bulk.sqlite');

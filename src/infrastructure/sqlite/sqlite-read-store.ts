@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import {
-  LeaseLostError,
   type AcquireOptions,
   type LeaseClaim,
   type LeaseState,
@@ -16,12 +15,20 @@ import type {
   ReadDocument,
   ReadStore,
 } from '../../application/ports/read-store';
+import { startModuleThread } from './module-thread';
 import { openDatabase } from './open-database';
+import {
+  CHECKPOINTS_TABLE,
+  type CommitRequest,
+  LEASES_TABLE,
+  quoteIdent,
+  READ_STORE_ERRORS,
+  ReadModelWrites,
+} from './read-model-writes';
+import type { ReadStoreWriterData } from './read-store-writer.worker';
+import { ThreadWriter } from './writer-thread';
 
 const NAME = /^[a-z][a-z0-9_]*$/i;
-const CHECKPOINTS_TABLE = 'checkpoints';
-/** Starts with '_', which no collection name can, so it never clashes with one. */
-const LEASES_TABLE = '_leases';
 
 export interface SqliteReadStoreOptions {
   /** The clock leases are judged by (ms since the epoch); every process on the machine shares it. */
@@ -32,6 +39,12 @@ export interface SqliteReadStoreOptions {
    * on every insert. A crash leaves a file to throw away, never one that is used.
    */
   readonly bulkLoad?: boolean;
+  /**
+   * For a service: commits run on a writer thread with a connection of its own, so that the writes,
+   * the COMMIT and SQLite's WAL checkpoints never hold up the event loop that answers requests.
+   * Reads, and the rare writes other than commits, stay on this connection.
+   */
+  readonly commitOnThread?: boolean;
 }
 
 interface LeaseRow {
@@ -57,10 +70,6 @@ function checkCollectionName(name: string): string {
     throw new Error(`Invalid collection name ${JSON.stringify(name)}: reserved`);
   }
   return name;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** The field expression; must be textually identical in queries and index definitions. */
@@ -108,12 +117,33 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   private deferredIndexes: string[] | null = null;
 
   private readonly now: () => number;
+  private readonly writes: ReadModelWrites;
+  /** With `commitOnThread`: where commits go. */
+  private readonly writer: ThreadWriter<CommitRequest, null> | null;
 
   private constructor(
     private readonly db: Database.Database,
+    file: string,
     options: SqliteReadStoreOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.writes = new ReadModelWrites(db);
+    this.writer =
+      options.commitOnThread && !options.bulkLoad
+        ? new ThreadWriter<CommitRequest, null>(
+            () =>
+              startModuleThread(__dirname, 'read-store-writer.worker', {
+                file,
+              } satisfies ReadStoreWriterData),
+            READ_STORE_ERRORS,
+            {
+              thread: "the read store's writer thread",
+              unit: 'commit',
+              units: 'commits',
+              file: 'the read-model file',
+            },
+          )
+        : null;
     // Read models are derived and rebuildable, and each batch commits with its checkpoint: a commit
     // lost to a power cut (never to a crash of the process) is rolled back whole and projected again.
     // So commits need not wait for the disk, which keeps the projection runner off the fsync path.
@@ -139,7 +169,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   static open(file: string, options: SqliteReadStoreOptions = {}): SqliteReadStore {
     const db = openDatabase(file);
     try {
-      return new SqliteReadStore(db, options);
+      return new SqliteReadStore(db, file, options);
     } catch (error) {
       db.close();
       throw error;
@@ -217,36 +247,30 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     checkpoints: readonly Checkpoint[],
     options: CommitOptions = {},
   ): Promise<void> {
-    const { lease } = options;
-    this.db.transaction(() => {
-      // Checked inside the write transaction, which SQLite runs alone: no other holder can commit
-      // between this check and the writes below.
-      if (lease !== undefined && !this.renewInTransaction(lease)) {
-        throw new LeaseLostError(lease.name, lease.holder);
-      }
-      for (const change of changes) {
+    // Checked and encoded here, on either path: a bad change throws before anything is written.
+    const request: CommitRequest = {
+      changes: changes.map((change) => {
         const table = this.table(change.collection);
         if (typeof change.id !== 'string') {
           throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
         }
-        if (change.doc === null) {
-          this.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
-        } else {
-          this.statement(
-            `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc`,
-          ).run(change.id, JSON.stringify(change.doc));
-        }
-      }
-      for (const { projection, position } of checkpoints) {
+        return [table, change.id, change.doc === null ? null : JSON.stringify(change.doc)] as const;
+      }),
+      checkpoints: checkpoints.map(({ projection, position }) => {
         if (typeof projection !== 'string' || !Number.isSafeInteger(position)) {
           throw new Error(`Invalid checkpoint ${JSON.stringify({ projection, position })}`);
         }
-        this.statement(
-          `INSERT INTO ${quoteIdent(CHECKPOINTS_TABLE)} (projection, position) VALUES (?, ?) ` +
-            'ON CONFLICT(projection) DO UPDATE SET position = excluded.position',
-        ).run(projection, position);
-      }
-    })();
+        return { projection, position };
+      }),
+      ...(options.lease ? { lease: options.lease } : {}),
+      now: this.now(),
+    };
+    if (this.closed) throw new Error('SqliteReadStore is closed');
+    if (this.writer) {
+      await this.writer.submit(request);
+      return;
+    }
+    this.db.transaction(() => this.writes.apply(request))();
   }
 
   async getCheckpoint(projection: string): Promise<number> {
@@ -300,7 +324,10 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Commits already submitted complete first.
+    await this.writer?.close();
     this.statements.clear();
+    this.writes.clear();
     this.db.close();
   }
 
@@ -321,20 +348,11 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
 
   async renewLease(claim: LeaseClaim): Promise<boolean> {
     const checked = checkClaim(claim);
-    return this.db.transaction(() => this.renewInTransaction(checked))();
+    return this.db.transaction(() => this.writes.renewLease(checked, this.now()))();
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
     this.statement(`DELETE FROM ${quoteIdent(LEASES_TABLE)} WHERE name = ? AND holder = ?`).run(name, holder);
-  }
-
-  /** Extends the holder's unexpired lease; false when it is not (or no longer) the holder. */
-  private renewInTransaction({ name, holder, ttlMs }: LeaseClaim): boolean {
-    const now = this.now();
-    const renewed = this.statement(
-      `UPDATE ${quoteIdent(LEASES_TABLE)} SET expires_at = ? WHERE name = ? AND holder = ? AND expires_at > ?`,
-    ).run(now + ttlMs, name, holder, now);
-    return renewed.changes === 1;
   }
 
   private leaseRow(name: string): LeaseRow | undefined {

@@ -1,0 +1,98 @@
+import type Database from 'better-sqlite3';
+import { LeaseLostError, type LeaseClaim } from '../../application/ports/lease-store';
+import type { Checkpoint } from '../../application/ports/read-store';
+import { GroupTransaction, type UnitOutcome } from './group-commit';
+import { errorCodec } from './writer-thread-protocol';
+
+export const CHECKPOINTS_TABLE = 'checkpoints';
+/** Starts with '_', which no collection name can, so it never clashes with one. */
+export const LEASES_TABLE = '_leases';
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * One read-model commit as plain data, checked and encoded (JSON) by SqliteReadStore on the main
+ * thread, so that it can be written there or by the read store's writer thread alike.
+ */
+export interface CommitRequest {
+  /** [quoted table, document id, JSON of the document or null to delete it] */
+  readonly changes: readonly (readonly [table: string, id: string, json: string | null])[];
+  readonly checkpoints: readonly Checkpoint[];
+  /** Renewed in the same transaction; if it is no longer held, nothing is written (LeaseLostError). */
+  readonly lease?: LeaseClaim;
+  /** The time the lease is judged by (ms since the epoch), read on the main thread. */
+  readonly now: number;
+}
+
+/** The read store's own errors, which cross from its writer thread with their classes. */
+export const READ_STORE_ERRORS = errorCodec({
+  'lease-lost': {
+    describe: (error) => (error instanceof LeaseLostError ? [error.lease, error.holder] : undefined),
+    rebuild: ([lease, holder]) => new LeaseLostError(lease as string, holder as string),
+  },
+});
+
+/** The writes of a read-model file, on whichever connection (and thread) makes them. */
+export class ReadModelWrites {
+  private readonly statements = new Map<string, Database.Statement>();
+  private transaction: GroupTransaction | null = null;
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Applies the commit; must run inside a transaction (it throws LeaseLostError to roll it back). */
+  apply({ changes, checkpoints, lease, now }: CommitRequest): void {
+    // Checked inside the write transaction, which SQLite runs alone: no other holder can commit
+    // between this check and the writes below.
+    if (lease !== undefined && !this.renewLease(lease, now)) {
+      throw new LeaseLostError(lease.name, lease.holder);
+    }
+    for (const [table, id, json] of changes) {
+      if (json === null) this.statement(`DELETE FROM ${table} WHERE id = ?`).run(id);
+      else
+        this.statement(
+          `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc`,
+        ).run(id, json);
+    }
+    for (const { projection, position } of checkpoints) {
+      this.statement(
+        `INSERT INTO ${quoteIdent(CHECKPOINTS_TABLE)} (projection, position) VALUES (?, ?) ` +
+          'ON CONFLICT(projection) DO UPDATE SET position = excluded.position',
+      ).run(projection, position);
+    }
+  }
+
+  /** Commits several requests in one transaction, each in its own savepoint (the writer thread's way). */
+  applyGroup(requests: readonly CommitRequest[]): UnitOutcome<null>[] {
+    this.transaction ??= new GroupTransaction(this.db);
+    return this.transaction.run(
+      requests.map((request) => () => {
+        this.apply(request);
+        return null;
+      }),
+    );
+  }
+
+  /** Extends the holder's unexpired lease; false when it is not (or no longer) the holder. */
+  renewLease({ name, holder, ttlMs }: LeaseClaim, now: number): boolean {
+    const renewed = this.statement(
+      `UPDATE ${quoteIdent(LEASES_TABLE)} SET expires_at = ? WHERE name = ? AND holder = ? AND expires_at > ?`,
+    ).run(now + ttlMs, name, holder, now);
+    return renewed.changes === 1;
+  }
+
+  /** Forgets the prepared statements (before the connection closes). */
+  clear(): void {
+    this.statements.clear();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,198 @@
+import type { Worker } from 'node:worker_threads';
+import type { ErrorCodec, FromWriterThread, ToWriterThread } from './writer-thread-protocol';
+
+/** The parts of a worker_threads Worker a ThreadWriter uses (a test can stand in for the thread). */
+export type WriterThread = Pick<Worker, 'postMessage' | 'on' | 'ref' | 'unref' | 'terminate'>;
+
+/** How a ThreadWriter's errors name its thread and its work. */
+export interface WriterLabels {
+  /** E.g. "the event store's writer thread". */
+  readonly thread: string;
+  /** One unit of work and several, e.g. "append" and "appends". */
+  readonly unit: string;
+  readonly units: string;
+  /** The file the thread writes, e.g. "the event file". */
+  readonly file: string;
+}
+
+interface Pending<Unit, Value> {
+  readonly unit: Unit;
+  readonly resolve: (value: Value) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * A store's side of its writer thread: group commit across threads. Units of work that arrive in the
+ * same turn of the event loop are sent together as one group, which the thread commits in one
+ * transaction (one savepoint per unit). At most one group is in flight: units that arrive meanwhile
+ * accumulate here and go as the next group as soon as the thread answers, so groups commit in the
+ * order their units arrived, and each group sees every earlier one. A promise settles only once its
+ * group's COMMIT has completed (or failed), so a resolved unit is committed and visible to any
+ * connection that reads afterwards.
+ *
+ * The thread starts with the first unit (a store that is only read never starts one). If it dies,
+ * every pending unit is rejected (those in flight with an "unknown outcome" error) and later units
+ * are refused.
+ */
+export class ThreadWriter<Unit, Value> {
+  private thread: WriterThread | null = null;
+  private pending: Pending<Unit, Value>[] = [];
+  private inFlight: readonly Pending<Unit, Value>[] | null = null;
+  private scheduled = false;
+  /** Set once the thread has died: why units are refused. */
+  private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
+  /** The thread has opened its connection. */
+  private ready = false;
+  /** The thread answered 'close': its exit is the expected one. */
+  private stopped = false;
+  /** Called whenever nothing is pending or in flight any more, or the thread died. */
+  private onIdle: (() => void) | null = null;
+  private onClosed: (() => void) | null = null;
+
+  constructor(
+    private readonly startThread: () => WriterThread,
+    private readonly errors: ErrorCodec,
+    private readonly labels: WriterLabels,
+  ) {}
+
+  /** Settles once the unit's group has committed: with its value, or its own error. */
+  submit(unit: Unit): Promise<Value> {
+    if (!this.failure && !this.closing) this.thread ??= this.attach();
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new Error(`${this.labels.thread} is closed`));
+    return new Promise<Value>((resolve, reject) => {
+      this.pending.push({ unit, resolve, reject });
+      this.updateRef();
+      if (!this.scheduled && !this.inFlight) this.sendOnNextTurn();
+    });
+  }
+
+  /** Commits what is pending, waits for the answers, then closes the thread's connection and ends it. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private attach(): WriterThread | null {
+    let thread: WriterThread;
+    try {
+      thread = this.startThread();
+    } catch (error) {
+      this.die(`could not start (${String(error)})`, error instanceof Error ? error : undefined);
+      return null;
+    }
+    thread.on('message', (message: FromWriterThread<Value>) => this.receive(message));
+    thread.on('error', (error: Error) => this.die(`failed (${error.message})`, error));
+    thread.on('exit', (code: number) => {
+      if (this.stopped) this.onClosed?.();
+      else this.die(`exited (code ${code})`);
+    });
+    return thread;
+  }
+
+  private async shutDown(): Promise<void> {
+    const thread = this.thread;
+    if (!thread) return;
+    this.send();
+    if (this.inFlight || this.pending.length > 0) {
+      await new Promise<void>((resolve) => (this.onIdle = resolve));
+    }
+    if (this.failure) return;
+    thread.ref();
+    const closed = new Promise<void>((resolve) => (this.onClosed = resolve));
+    thread.postMessage({ type: 'close' } satisfies ToWriterThread<Unit>);
+    await closed;
+    if (!this.failure) await thread.terminate();
+  }
+
+  private sendOnNextTurn(): void {
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.send();
+    });
+  }
+
+  private send(): void {
+    if (!this.thread || this.inFlight || this.pending.length === 0 || this.failure) return;
+    const group = this.pending;
+    this.pending = [];
+    this.inFlight = group;
+    try {
+      this.thread.postMessage({
+        type: 'group',
+        units: group.map((pending) => pending.unit),
+      } satisfies ToWriterThread<Unit>);
+    } catch (error) {
+      // Not sent (e.g. a value that cannot be cloned): nothing of the group was stored.
+      this.settle({ type: 'failed', error: { kind: 'other', name: 'Error', message: String(error) } });
+    }
+  }
+
+  private receive(message: FromWriterThread<Value>): void {
+    if (message.type === 'ready') {
+      this.ready = true;
+      return;
+    }
+    if (message.type === 'closed') {
+      this.stopped = true;
+      this.onClosed?.();
+      return;
+    }
+    this.settle(message);
+  }
+
+  private settle(answer: Extract<FromWriterThread<Value>, { type: 'committed' | 'failed' }>): void {
+    const group = this.inFlight ?? [];
+    this.inFlight = null;
+    if (answer.type === 'failed') {
+      const error = this.errors.rebuild(answer.error);
+      for (const pending of group) pending.reject(error);
+    } else {
+      group.forEach((pending, i) => {
+        const outcome = answer.outcomes[i];
+        if (outcome?.ok) pending.resolve(outcome.value);
+        else
+          pending.reject(
+            outcome
+              ? this.errors.rebuild(outcome.error)
+              : new Error(`${this.labels.thread}: no answer for ${this.labels.unit}`),
+          );
+      });
+    }
+    // The next group goes after the answered units' continuations, with whatever else arrives in
+    // this turn.
+    if (this.pending.length > 0) this.sendOnNextTurn();
+    else {
+      this.updateRef();
+      this.onIdle?.();
+    }
+  }
+
+  private die(how: string, cause?: Error): void {
+    if (this.failure) return;
+    const { unit, units, file } = this.labels;
+    const opening = this.thread && !this.ready ? ` before opening ${file}` : '';
+    const thread = `${this.labels.thread} ${how}${opening}`;
+    this.failure = new Error(`${thread}: ${units} are refused (restart the process)`, { cause });
+    const inFlight = this.inFlight ?? [];
+    const pending = this.pending;
+    this.inFlight = null;
+    this.pending = [];
+    const outcome = this.ready ? 'whether it was stored is unknown' : 'nothing was stored';
+    for (const waiting of inFlight)
+      waiting.reject(new Error(`${thread} while committing this ${unit}: ${outcome}`, { cause }));
+    for (const waiting of pending)
+      waiting.reject(new Error(`${thread} before this ${unit} was sent: nothing was stored`, { cause }));
+    this.onIdle?.();
+    this.onClosed?.();
+  }
+
+  /** A writer with units to answer keeps the process alive; an idle one does not. */
+  private updateRef(): void {
+    if (!this.thread) return;
+    if (this.inFlight || this.pending.length > 0 || this.closing) this.thread.ref();
+    else this.thread.unref();
+  }
+}
