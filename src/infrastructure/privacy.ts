@@ -53,7 +53,8 @@ export async function openConfiguredKeyStore(config: PrivacyStorage): Promise<Ke
     const { MongoKeyStore } = await import('./mongodb/mongo-key-store');
     return MongoKeyStore.connect(config.mongodbUrl, keks);
   }
-  return SqliteKeyStore.open(keyStoreFile(config.dataDir), keks);
+  // New keys' durable commits go to a thread of their own, off the event loop of the service.
+  return SqliteKeyStore.open(keyStoreFile(config.dataDir), keks, { createOnThread: true });
 }
 
 /** The access log follows READ_STORE too: MongoDB (`hsc_access_log`), else `DATA_DIR/access-log.db`. */

@@ -28,6 +28,17 @@ describeKeyStoreContract('SQLite', {
   reopen: async () => SqliteKeyStore.open(file(), loadKeyEncryptionKeys(kekDir())),
 });
 
+describeKeyStoreContract('SQLite, new keys stored by a writer thread', {
+  open: async () =>
+    SqliteKeyStore.open(join(dir, 'keys-thread.db'), loadKeyEncryptionKeys(kekDir()), {
+      createOnThread: true,
+    }),
+  reopen: async () =>
+    SqliteKeyStore.open(join(dir, 'keys-thread.db'), loadKeyEncryptionKeys(kekDir()), {
+      createOnThread: true,
+    }),
+});
+
 describe('SqliteKeyStore specifics', () => {
   const fresh = () => {
     const root = mkdtempSync(join(dir, 'own-'));

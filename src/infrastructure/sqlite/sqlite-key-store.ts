@@ -3,24 +3,24 @@ import { KeyDestroyedError, type DataKeyLookup, type KeyStore } from '../../appl
 import { checkKeyId, newDataKey, unwrapDataKey, wrapDataKey } from '../crypto/data-key-wrapping';
 import type { KeyEncryptionKeys } from '../crypto/key-encryption-keys';
 import { GroupCommit } from './group-commit';
+import {
+  KEY_STORE_ERRORS,
+  KEY_STORE_SCHEMA,
+  type KeyCreation,
+  keyCreator,
+  type KeyRow,
+} from './key-creation';
+import type { KeyStoreWriterData } from './key-store-writer.worker';
+import { startModuleThread } from './module-thread';
 import { openDatabase } from './open-database';
+import { ThreadWriter } from './writer-thread';
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS data_keys (
-    key_id       TEXT PRIMARY KEY,
-    wrapped      BLOB,
-    kek_id       TEXT,
-    created_at   TEXT NOT NULL,
-    destroyed_at TEXT,
-    CHECK ((wrapped IS NULL) = (destroyed_at IS NOT NULL))
-  )
-`;
-
-interface KeyRow {
-  readonly key_id: string;
-  readonly wrapped: Buffer | null;
-  readonly kek_id: string | null;
-  readonly destroyed_at: string | null;
+export interface SqliteKeyStoreOptions {
+  /**
+   * For a service: new keys are stored by a writer thread with a connection of its own, so that their
+   * durable commit (an fsync) never holds up the event loop that answers requests.
+   */
+  readonly createOnThread?: boolean;
 }
 
 /**
@@ -31,47 +31,46 @@ interface KeyRow {
  */
 export class SqliteKeyStore implements KeyStore {
   private readonly select: Database.Statement<[string], KeyRow>;
-  private readonly insert: Database.Statement<[string, Buffer, string, string]>;
   private readonly tombstone: Database.Statement<[string, string, string]>;
-  private readonly getOrCreateInTransaction: (keyId: string) => Buffer;
-  /** Keys created together (many new workers at once) share one transaction and one fsync. */
+  /**
+   * Keys created together (many new workers at once) share one transaction and one fsync: on this
+   * connection's event loop, or on the writer thread with `createOnThread`.
+   */
   private readonly creations: GroupCommit;
+  private readonly create: (creation: KeyCreation) => KeyRow;
+  private readonly writer: ThreadWriter<KeyCreation, KeyRow> | null;
   private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly keks: KeyEncryptionKeys,
+    file: string,
+    options: SqliteKeyStoreOptions,
   ) {
     db.pragma('secure_delete = ON');
-    db.exec(SCHEMA);
+    db.exec(KEY_STORE_SCHEMA);
     this.select = db.prepare('SELECT key_id, wrapped, kek_id, destroyed_at FROM data_keys WHERE key_id = ?');
-    this.insert = db.prepare(
-      'INSERT INTO data_keys (key_id, wrapped, kek_id, created_at) VALUES (?, ?, ?, ?)',
-    );
     this.tombstone = db.prepare(
       `INSERT INTO data_keys (key_id, wrapped, kek_id, created_at, destroyed_at) VALUES (?, NULL, NULL, ?, ?)
        ON CONFLICT (key_id) DO UPDATE SET wrapped = NULL, kek_id = NULL,
          destroyed_at = COALESCE(data_keys.destroyed_at, excluded.destroyed_at)`,
     );
-    this.getOrCreateInTransaction = (keyId: string) => {
-      const row = this.select.get(keyId);
-      if (row) return this.activeKey(row);
-      const dek = newDataKey();
-      this.insert.run(
-        keyId,
-        wrapDataKey(this.keks.current, keyId, dek),
-        this.keks.current.id,
-        new Date().toISOString(),
-      );
-      return dek;
-    };
+    this.create = keyCreator(db);
     this.creations = new GroupCommit(db);
+    this.writer = options.createOnThread
+      ? new ThreadWriter<KeyCreation, KeyRow>(
+          () =>
+            startModuleThread(__dirname, 'key-store-writer.worker', { file } satisfies KeyStoreWriterData),
+          KEY_STORE_ERRORS,
+          { thread: "the key store's writer thread", unit: 'key', units: 'new keys', file: 'the key file' },
+        )
+      : null;
   }
 
-  static open(file: string, keks: KeyEncryptionKeys): SqliteKeyStore {
+  static open(file: string, keks: KeyEncryptionKeys, options: SqliteKeyStoreOptions = {}): SqliteKeyStore {
     const db = openDatabase(file);
     try {
-      return new SqliteKeyStore(db, keks);
+      return new SqliteKeyStore(db, keks, file, options);
     } catch (error) {
       db.close();
       throw error;
@@ -80,9 +79,26 @@ export class SqliteKeyStore implements KeyStore {
 
   async getOrCreate(keyId: string): Promise<Buffer> {
     checkKeyId(keyId);
+    const existing = this.select.get(keyId);
+    if (existing) return this.activeKey(existing);
+    const dek = newDataKey();
+    const creation: KeyCreation = {
+      keyId,
+      wrapped: wrapDataKey(this.keks.current, keyId, dek),
+      kekId: this.keks.current.id,
+      createdAt: new Date().toISOString(),
+    };
     // In a write transaction taken at once (BEGIN IMMEDIATE): two processes creating the same key
     // serialise, and both end with the stored one. Settles once the key is durable.
-    return this.creations.run(() => this.getOrCreateInTransaction(keyId));
+    const stored = await (this.writer?.submit(creation) ?? this.creations.run(() => this.create(creation)));
+    if (
+      stored.kek_id === creation.kekId &&
+      Buffer.from(creation.wrapped).equals(stored.wrapped ?? Buffer.alloc(0))
+    ) {
+      return dek;
+    }
+    dek.fill(0);
+    return this.activeKey(stored);
   }
 
   async lookup(keyIds: readonly string[]): Promise<Map<string, DataKeyLookup>> {
@@ -139,11 +155,14 @@ export class SqliteKeyStore implements KeyStore {
     if (this.closed) return;
     this.creations.flush();
     this.closed = true;
+    // Keys already submitted are stored first.
+    await this.writer?.close();
     this.db.close();
   }
 
   private activeKey(row: KeyRow): Buffer {
     if (row.destroyed_at !== null || row.wrapped === null) throw new KeyDestroyedError(row.key_id);
-    return unwrapDataKey(this.keks, row.key_id, row.kek_id, row.wrapped);
+    const { buffer, byteOffset, byteLength } = row.wrapped;
+    return unwrapDataKey(this.keks, row.key_id, row.kek_id, Buffer.from(buffer, byteOffset, byteLength));
   }
 }
