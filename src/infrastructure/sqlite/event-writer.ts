@@ -5,14 +5,13 @@ import {
   EVENT_STORE_ERRORS,
   type WriterData,
 } from './event-writer-protocol';
-import { startModuleThread } from './module-thread';
-import { ThreadWriter, type WriterThread } from './writer-thread';
+import { startWriterModule, ThreadWriter, type WriterThread } from './writer-thread';
 
 export type { WriterThread } from './writer-thread';
 
 /** Starts the writer thread (event-writer.worker.ts). */
 export function startWriterThread(data: WriterData): Worker {
-  return startModuleThread(__dirname, 'event-writer.worker', data);
+  return startWriterModule(__dirname, 'event-writer.worker', data);
 }
 
 /**

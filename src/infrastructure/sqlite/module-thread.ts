@@ -1,16 +1,23 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 /**
  * Starts `<directory>/<name>` in a worker thread. From the compiled dist/ the thread runs the compiled
  * .js file; from TypeScript source (ts-node, jest) typescript-thread.js compiles it there.
  */
-export function startModuleThread(directory: string, name: string, workerData: unknown): Worker {
-  if (__filename.endsWith('.js')) return new Worker(join(directory, `${name}.js`), { workerData });
+export function startModuleThread(
+  directory: string,
+  name: string,
+  workerData: unknown,
+  resourceLimits?: ResourceLimits,
+): Worker {
+  const limits = resourceLimits ? { resourceLimits } : {};
+  if (__filename.endsWith('.js')) return new Worker(join(directory, `${name}.js`), { workerData, ...limits });
   return new Worker(join(__dirname, 'typescript-thread.js'), {
     argv: [join(directory, `${name}.ts`)],
     execArgv: withoutTsNodeHooks(process.execArgv),
     workerData,
+    ...limits,
   });
 }
 

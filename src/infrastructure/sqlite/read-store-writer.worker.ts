@@ -17,7 +17,7 @@ serveWriterThread<CommitRequest, null>(() => {
   const db = openDatabase(file);
   // As the main connection (see SqliteReadStore): a lost commit is projected again.
   db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -32768');
+  db.pragma('cache_size = -16384');
   const writes = new ReadModelWrites(db);
   return {
     writeGroup: (requests) => writes.applyGroup(requests),

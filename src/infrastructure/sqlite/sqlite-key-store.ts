@@ -11,9 +11,8 @@ import {
   type KeyRow,
 } from './key-creation';
 import type { KeyStoreWriterData } from './key-store-writer.worker';
-import { startModuleThread } from './module-thread';
 import { openDatabase } from './open-database';
-import { ThreadWriter } from './writer-thread';
+import { startWriterModule, ThreadWriter } from './writer-thread';
 
 export interface SqliteKeyStoreOptions {
   /**
@@ -60,7 +59,7 @@ export class SqliteKeyStore implements KeyStore {
     this.writer = options.createOnThread
       ? new ThreadWriter<KeyCreation, KeyRow>(
           () =>
-            startModuleThread(__dirname, 'key-store-writer.worker', { file } satisfies KeyStoreWriterData),
+            startWriterModule(__dirname, 'key-store-writer.worker', { file } satisfies KeyStoreWriterData),
           KEY_STORE_ERRORS,
           { thread: "the key store's writer thread", unit: 'key', units: 'new keys', file: 'the key file' },
         )

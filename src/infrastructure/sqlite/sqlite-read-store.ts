@@ -15,7 +15,6 @@ import type {
   ReadDocument,
   ReadStore,
 } from '../../application/ports/read-store';
-import { startModuleThread } from './module-thread';
 import { openDatabase } from './open-database';
 import {
   CHECKPOINTS_TABLE,
@@ -26,7 +25,7 @@ import {
   ReadModelWrites,
 } from './read-model-writes';
 import type { ReadStoreWriterData } from './read-store-writer.worker';
-import { ThreadWriter } from './writer-thread';
+import { startWriterModule, ThreadWriter } from './writer-thread';
 
 const NAME = /^[a-z][a-z0-9_]*$/i;
 
@@ -132,7 +131,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       options.commitOnThread && !options.bulkLoad
         ? new ThreadWriter<CommitRequest, null>(
             () =>
-              startModuleThread(__dirname, 'read-store-writer.worker', {
+              startWriterModule(__dirname, 'read-store-writer.worker', {
                 file,
               } satisfies ReadStoreWriterData),
             READ_STORE_ERRORS,

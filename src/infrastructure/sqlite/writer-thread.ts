@@ -1,8 +1,18 @@
 import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from './module-thread';
 import type { ErrorCodec, FromWriterThread, ToWriterThread } from './writer-thread-protocol';
 
 /** The parts of a worker_threads Worker a ThreadWriter uses (a test can stand in for the thread). */
 export type WriterThread = Pick<Worker, 'postMessage' | 'on' | 'ref' | 'unref' | 'terminate'>;
+
+/**
+ * Starts a writer thread's module (see startModuleThread). Its garbage is short-lived (the groups it
+ * is sent), so a small young generation keeps each thread's memory small (the default may grow to
+ * tens of MB per thread).
+ */
+export function startWriterModule(directory: string, name: string, workerData: unknown): Worker {
+  return startModuleThread(directory, name, workerData, { maxYoungGenerationSizeMb: 8 });
+}
 
 /** How a ThreadWriter's errors name its thread and its work. */
 export interface WriterLabels {
