@@ -81,21 +81,18 @@ export class SqliteKeyStore implements KeyStore {
     const existing = this.select.get(keyId);
     if (existing) return this.activeKey(existing);
     const dek = newDataKey();
+    const wrapped = wrapDataKey(this.keks.current, keyId, dek);
     const creation: KeyCreation = {
       keyId,
-      wrapped: wrapDataKey(this.keks.current, keyId, dek),
+      wrapped,
       kekId: this.keks.current.id,
       createdAt: new Date().toISOString(),
     };
     // In a write transaction taken at once (BEGIN IMMEDIATE): two processes creating the same key
     // serialise, and both end with the stored one. Settles once the key is durable.
     const stored = await (this.writer?.submit(creation) ?? this.creations.run(() => this.create(creation)));
-    if (
-      stored.kek_id === creation.kekId &&
-      Buffer.from(creation.wrapped).equals(stored.wrapped ?? Buffer.alloc(0))
-    ) {
-      return dek;
-    }
+    // Ours (its random IV makes it unique), unless another caller stored one first or it was destroyed.
+    if (stored.wrapped !== null && wrapped.equals(stored.wrapped)) return dek;
     dek.fill(0);
     return this.activeKey(stored);
   }
