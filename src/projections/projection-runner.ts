@@ -32,6 +32,8 @@ interface Waiter {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** Events read per query while catching up (see `catchUp`). */
+const READ_PIECE = 1_000;
 /** How often a runner standing by reads the checkpoint another process moves. */
 const STANDBY_POLL_MS = 50;
 
@@ -105,18 +107,31 @@ export class ProjectionRunner {
 
   /**
    * Applies everything up to the log's current head, or only up to position `upTo`, then returns the
-   * position reached (for rebuilds and tools).
+   * position reached (for rebuilds and tools). It reads only the event types its projections react
+   * to, and its checkpoint still ends at that position even where the last events were of others.
    */
   async catchUp(upTo = Infinity): Promise<number> {
     await this.prepare();
-    while (this.position < upTo) {
-      const read = await this.eventStore.readAll(this.position, this.batchSize);
-      const events =
-        read.length > 0 && read[read.length - 1]!.position > upTo
-          ? read.filter((event) => event.position <= upTo)
-          : read;
-      if (events.length === 0) break;
-      await this.applyBatch(events);
+    const target = Math.min(upTo, await this.eventStore.headPosition());
+    const types = new Set(this.projections.flatMap((projection) => [...projection.eventTypes]));
+    // Read in small pieces, committed in big batches: each piece's events die young (cheap to
+    // collect) while a document that several events change is still written once per batch.
+    const pieceSize = Math.min(this.batchSize, READ_PIECE);
+    while (this.position < target) {
+      const context = new BatchContext(this.readStore, this.cache);
+      let reached = this.position;
+      let applied = 0;
+      let exhausted = false;
+      while (!exhausted && applied < this.batchSize) {
+        const read = await this.eventStore.readAll(reached, pieceSize, { types });
+        const events = read.filter((event) => event.position <= target);
+        // Fewer than asked for, or some beyond the target: nothing else of these types up to it.
+        exhausted = read.length < pieceSize || events.length < read.length;
+        await this.project(events, context);
+        if (events.length > 0) reached = events[events.length - 1]!.position;
+        applied += events.length;
+      }
+      await this.commitBatch(context, exhausted ? target : reached);
     }
     return this.position;
   }
@@ -199,21 +214,29 @@ export class ProjectionRunner {
 
   private async applyBatch(events: readonly StoredEvent[]): Promise<void> {
     const context = new BatchContext(this.readStore, this.cache);
+    await this.project(events, context);
+    await this.commitBatch(context, events[events.length - 1]!.position);
+  }
+
+  private async project(events: readonly StoredEvent[], context: BatchContext): Promise<void> {
     for (const event of events) {
       if (event.position <= this.position) continue;
       for (const projection of this.projections) {
         if (projection.eventTypes.has(event.type)) await projection.apply(event, context);
       }
     }
-    const last = events[events.length - 1]!.position;
-    if (last <= this.position) return;
+  }
+
+  /** Commits the batch's documents with the checkpoint at `through` (nothing when it is not ahead). */
+  private async commitBatch(context: BatchContext, through: number): Promise<void> {
+    if (through <= this.position) return;
     const changes = context.changes();
-    await this.readStore.commit(changes, [{ projection: this.options.checkpointName, position: last }], {
+    await this.readStore.commit(changes, [{ projection: this.options.checkpointName, position: through }], {
       lease: this.options.lease?.claim,
     });
     this.cache.remember(changes);
     for (const listener of this.listeners) listener.committed(changes);
-    this.position = last;
+    this.position = through;
     this.wake();
   }
 

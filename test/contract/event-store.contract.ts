@@ -340,6 +340,30 @@ export function describeEventStoreContract(adapterName: string, harness: EventSt
         expect(await store.readAll(await store.headPosition(), 10)).toEqual([]);
       });
 
+      it('reads only the events of the types asked for, up to the limit, past any others', async () => {
+        const streamId = newStream();
+        const head = await store.headPosition();
+        // Events of the types wanted are separated by more others than the limit.
+        const appended = ['Wanted', 'Other', 'Other', 'Other', 'Also', 'Other', 'Wanted', 'Other'].map(
+          (type) => event(type),
+        );
+        await store.append(streamId, appended, 'no_stream');
+        const stored = await store.readStream(streamId);
+        const types = new Set(['Wanted', 'Also']);
+        const mine = (read: StoredEvent[]): StoredEvent[] => read.filter((e) => e.streamId === streamId);
+
+        const first = await store.readAll(head, 2, { types });
+        expect(first.every((e) => types.has(e.type))).toBe(true);
+        expect(mine(first)).toEqual([stored[0], stored[4]]);
+
+        const rest = await store.readAll(stored[4].position, 100, { types });
+        expect(mine(rest)).toEqual([stored[6]]);
+        expect(await store.readAll(stored[6].position, 100, { types })).toEqual([]);
+        expect(await store.readAll(head, 100, { types: new Set() })).toEqual([]);
+        // Without types, every event as before.
+        expect(mine(await store.readAll(head, 100))).toEqual(stored);
+      });
+
       it('reports the position of the newest event as the head', async () => {
         const before = await store.headPosition();
         expect(before).toBeGreaterThanOrEqual(0);

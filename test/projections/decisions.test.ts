@@ -153,4 +153,53 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
     });
     expect(all.items.map((item) => item.position)).toEqual(range(1, 31));
   });
+
+  it('reads only the types its projections react to, yet ends at the head when the last events are others', async () => {
+    for (let n = 0; n < 10; n++) {
+      await events.append(`worker-${n}`, [registered('operator-1', n)], 'no_stream');
+    }
+    const others = Array.from({ length: 5 }, (_, n) => ({
+      ...registered('operator-1', 100 + n),
+      type: 'KeyClaimed',
+    }));
+    await events.append('reservation-1', others, 'no_stream');
+    const readAll = jest.spyOn(events, 'readAll');
+
+    expect(await runner(1000).catchUp()).toBe(15);
+    expect(await reads.getCheckpoint('decisions-test')).toBe(15);
+    expect(readAll.mock.calls.map(([, , options]) => options?.types)).toEqual(
+      readAll.mock.calls.map(() => decisionsProjection.eventTypes),
+    );
+    const listed = await new GetActorDecisionsHandler(reads).execute({
+      actorId: 'operator-1',
+      limit: 100,
+      offset: 0,
+    });
+    expect(listed.items.map((item) => item.position)).toEqual(range(1, 11));
+    // Caught up: a second catch-up neither reads past the head nor commits again.
+    const commit = jest.spyOn(reads, 'commit');
+    expect(await runner(1000).catchUp()).toBe(15);
+    expect(commit).not.toHaveBeenCalled();
+  });
+
+  it('reads in pieces but commits once per batch of events', async () => {
+    for (let stream = 0; stream < 25; stream++) {
+      const batch = Array.from({ length: 100 }, (_, i) => registered(`operator-${stream}`, i));
+      await events.append(`worker-${stream}`, batch, 'no_stream');
+    }
+    const readAll = jest.spyOn(events, 'readAll');
+    const commit = jest.spyOn(reads, 'commit');
+
+    expect(await runner(2000).catchUp()).toBe(2500);
+
+    expect(commit.mock.calls.map(([, checkpoints]) => checkpoints[0]!.position)).toEqual([2000, 2500]);
+    expect(readAll.mock.calls.length).toBeGreaterThan(2);
+    expect(Math.max(...readAll.mock.calls.map(([, limit]) => limit))).toBeLessThan(2000);
+    const counted = await new GetActorDecisionsHandler(reads).execute({
+      actorId: 'operator-24',
+      limit: 200,
+      offset: 0,
+    });
+    expect(counted.total).toBe(100);
+  });
 });

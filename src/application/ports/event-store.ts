@@ -62,6 +62,14 @@ export class DuplicateEventIdError extends Error {
   }
 }
 
+export interface ReadAllOptions {
+  /**
+   * Only events of these types (the store skips the others itself, so a projection that needs a
+   * few types does not pay for reading and parsing the rest); every type when absent.
+   */
+  readonly types?: ReadonlySet<string>;
+}
+
 export interface SubscribeOptions {
   /** Stops the subscription; the iterator then ends normally. */
   readonly signal?: AbortSignal;
@@ -83,9 +91,9 @@ export interface EventStore {
   /**
    * Up to `limit` events with position > `afterPosition`, in global order. `afterPosition` is 0 or
    * the position of a stored event: where positions are log offsets (KurrentDB), other numbers do
-   * not name a place in the log.
+   * not name a place in the log. With `types`, up to `limit` events of those types.
    */
-  readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
+  readAll(afterPosition: number, limit: number, options?: ReadAllOptions): Promise<StoredEvent[]>;
   /** Catches up from `afterPosition`, then yields live events as they are appended. */
   subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncIterable<StoredEvent>;
   /** Position of the newest event, 0 when empty. */

@@ -3,6 +3,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  ReadAllOptions,
   StoredEvent,
   SubscribeOptions,
 } from '../../application/ports/event-store';
@@ -54,8 +55,8 @@ export class EncryptingEventStore implements EventStore {
     return this.openAll(await this.inner.readStream(streamId));
   }
 
-  async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
-    return this.openAll(await this.inner.readAll(afterPosition, limit));
+  async readAll(afterPosition: number, limit: number, options?: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.openAll(await this.inner.readAll(afterPosition, limit, options));
   }
 
   async *subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncGenerator<StoredEvent> {

@@ -16,6 +16,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type ReadAllOptions,
   type StoredEvent,
   type SubscribeOptions,
 } from '../../application/ports/event-store';
@@ -150,13 +151,15 @@ export class KurrentDbEventStore implements EventStore {
     });
   }
 
-  async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
-    if (!(limit > 0)) return [];
+  async readAll(afterPosition: number, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const { types } = options;
+    if (!(limit > 0) || types?.size === 0) return [];
     const wanted = Math.floor(limit);
     const events: StoredEvent[] = [];
     let from = afterPosition;
     // Pages until `wanted` events are found or the log ends: events we skip (the first, at
-    // `afterPosition` itself, and any written by others) must not end the read early.
+    // `afterPosition` itself, any written by others, and those of other types) must not end the
+    // read early.
     while (events.length < wanted) {
       const maxCount = wanted - events.length + 1;
       const page = await this.retrying('read $all', async () => {
@@ -176,7 +179,9 @@ export class KurrentDbEventStore implements EventStore {
         const position = event ? positionOf(event) : null;
         if (!event || position === null || position <= from) continue;
         from = position;
-        if (isOurEvent(event)) events.push(fromRecordedEvent(event));
+        if (isOurEvent(event) && (types === undefined || types.has(event.type))) {
+          events.push(fromRecordedEvent(event));
+        }
         if (events.length === wanted) break;
       }
       if (page.length < maxCount) break;

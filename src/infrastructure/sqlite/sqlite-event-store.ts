@@ -4,6 +4,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  ReadAllOptions,
   StoredEvent,
   SubscribeOptions,
 } from '../../application/ports/event-store';
@@ -83,6 +84,7 @@ function toStoredEvent(row: EventRow): StoredEvent {
 export class SqliteEventStore implements EventStore {
   private readonly selectStream: Database.Statement<[string], EventRow>;
   private readonly selectAfter: Database.Statement<[number, number], EventRow>;
+  private readonly selectTypesAfter: Database.Statement<[number, string, number], EventRow>;
   private readonly selectHead: Database.Statement<[], number>;
 
   /** Bumped after every commit in this process; lets a subscription notice appends it did not wait for. */
@@ -100,6 +102,12 @@ export class SqliteEventStore implements EventStore {
     );
     this.selectAfter = db.prepare<[number, number], EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    );
+    // The types come as one JSON array: a single statement whatever their number, and SQLite builds
+    // the set once per query, then skips the other rows without handing them to JavaScript.
+    this.selectTypesAfter = db.prepare<[number, string, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ` +
+        'ORDER BY position LIMIT ?',
     );
     this.selectHead = db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
   }
@@ -141,8 +149,13 @@ export class SqliteEventStore implements EventStore {
     return this.selectStream.all(streamId).map(toStoredEvent);
   }
 
-  async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
-    return this.readAfter(afterPosition, limit);
+  async readAll(afterPosition: number, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const { types } = options;
+    if (types === undefined) return this.readAfter(afterPosition, limit);
+    if (!(limit > 0) || types.size === 0) return [];
+    return this.selectTypesAfter
+      .all(afterPosition, JSON.stringify([...types]), Math.floor(limit))
+      .map(toStoredEvent);
   }
 
   async *subscribeToAll(

@@ -313,6 +313,22 @@ describe('KurrentDbEventStore (against a stand-in client)', () => {
     await store.close();
   });
 
+  it('reads only the types asked for, paging past pages that hold none of them', async () => {
+    const client = new FakeClient();
+    const store = storeOn(client);
+    const others = Array.from({ length: 7 }, () => ({ ...event(), type: 'ConsentRecorded' }));
+    const first = event();
+    const second = event();
+    await store.append('worker-1', [first, ...others.slice(0, 4), second, ...others.slice(4)], 'no_stream');
+    const types = new Set(['WorkerRegistered']);
+
+    expect((await store.readAll(0, 1, { types })).map((e) => e.id)).toEqual([first.id]);
+    expect((await store.readAll(0, 2, { types })).map((e) => e.id)).toEqual([first.id, second.id]);
+    expect((await store.readAll(0, 10, { types: new Set(['Nothing']) })).map((e) => e.id)).toEqual([]);
+    expect(await store.readAll(0, 10)).toHaveLength(9);
+    await store.close();
+  });
+
   it('answers a retried append sent with another expected revision like the original', async () => {
     const client = new FakeClient();
     const store = storeOn(client);
