@@ -86,7 +86,8 @@ export async function rebuildReadModels(
     const runner = new ProjectionRunner(eventStore, readStore, named(SECOND_THREAD, false), {
       checkpointName: CHECKPOINT_NAME,
     });
-    position = await runner.catchUp(head);
+    // The fresh file is thrown away if the rebuild fails: documents may wait for their last change.
+    position = await runner.catchUp(head, { holdChangingDocuments: true });
     const partPosition = await part.finished;
     if (partPosition !== position) {
       throw new Error(`the rebuild's threads stopped at different positions: ${position}, ${partPosition}`);
@@ -145,7 +146,7 @@ export async function rebuildPart(data: RebuildPart): Promise<number> {
     const wanted = new Set(data.projections);
     return await new ProjectionRunner(eventStore, readStore, named(wanted, true), {
       checkpointName: CHECKPOINT_NAME,
-    }).catchUp(data.upTo);
+    }).catchUp(data.upTo, { holdChangingDocuments: true });
   } finally {
     await readStore.close();
     await eventStore.close();

@@ -2,13 +2,20 @@ import type { DocumentChange, ReadDocument, ReadStore } from '../application/por
 import { DocumentCache } from './document-cache';
 import type { ProjectionContext } from './projection';
 
+interface Pending {
+  readonly doc: ReadDocument | null;
+  /** The round it was last written in (see `takeSettled`). */
+  readonly round: number;
+}
+
 /**
  * Collects a batch's writes in memory so the whole batch, and its checkpoint, commit in one
  * transaction. Reads see the batch's own writes first, then the runner's cache of earlier batches,
  * and only then the store (filling the cache).
  */
 export class BatchContext implements ProjectionContext {
-  private readonly pending = new Map<string, Map<string, ReadDocument | null>>();
+  private readonly pending = new Map<string, Map<string, Pending>>();
+  private round = 0;
 
   constructor(
     private readonly store: ReadStore,
@@ -16,8 +23,8 @@ export class BatchContext implements ProjectionContext {
   ) {}
 
   get<T extends ReadDocument>(collection: string, id: string): Promise<T | null> {
-    const docs = this.pending.get(collection);
-    if (docs?.has(id)) return Promise.resolve((docs.get(id) ?? null) as T | null);
+    const entry = this.pending.get(collection)?.get(id);
+    if (entry !== undefined) return Promise.resolve(entry.doc as T | null);
     const cached = this.cache.get(collection, id);
     if (cached !== undefined) return Promise.resolve(cached as T | null);
     return this.store.get<T>(collection, id).then((doc) => {
@@ -27,17 +34,17 @@ export class BatchContext implements ProjectionContext {
   }
 
   put(collection: string, id: string, doc: ReadDocument): void {
-    this.docs(collection).set(id, doc);
+    this.docs(collection).set(id, { doc, round: this.round });
   }
 
   delete(collection: string, id: string): void {
-    this.docs(collection).set(id, null);
+    this.docs(collection).set(id, { doc: null, round: this.round });
   }
 
   changes(): DocumentChange[] {
     const changes: DocumentChange[] = [];
     for (const [collection, docs] of this.pending) {
-      for (const [id, doc] of docs) changes.push({ collection, id, doc });
+      for (const [id, { doc }] of docs) changes.push({ collection, id, doc });
     }
     return changes;
   }
@@ -48,7 +55,28 @@ export class BatchContext implements ProjectionContext {
     return size;
   }
 
-  private docs(collection: string): Map<string, ReadDocument | null> {
+  /** Starts a new round of writes (a context kept across several batches counts them). */
+  nextRound(): void {
+    this.round += 1;
+  }
+
+  /**
+   * Removes and answers the changes not written again in the last `rounds` rounds: documents whose
+   * entities have gone quiet, unlike those still changing, which stay here to be written once later.
+   */
+  takeSettled(rounds: number): DocumentChange[] {
+    const settled: DocumentChange[] = [];
+    for (const [collection, docs] of this.pending) {
+      for (const [id, { doc, round }] of docs) {
+        if (round > this.round - rounds) continue;
+        settled.push({ collection, id, doc });
+        docs.delete(id);
+      }
+    }
+    return settled;
+  }
+
+  private docs(collection: string): Map<string, Pending> {
     let docs = this.pending.get(collection);
     if (!docs) this.pending.set(collection, (docs = new Map()));
     return docs;

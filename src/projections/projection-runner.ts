@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EventStore, StoredEvent } from '../application/ports/event-store';
 import { LeaseLostError } from '../application/ports/lease-store';
-import type { DocumentChange, ReadStore } from '../application/ports/read-store';
+import type { Checkpoint, DocumentChange, ReadStore } from '../application/ports/read-store';
 import { BatchContext } from './batch-context';
 import { DocumentCache } from './document-cache';
 import { inBatches } from './in-batches';
@@ -34,6 +34,19 @@ interface Waiter {
 const MAX_BACKOFF_MS = 5_000;
 /** Events read per query while catching up (see `catchUp`). */
 const READ_PIECE = 1_000;
+/** With `holdChangingDocuments`, a document is written once it has not changed for this many batches. */
+const HELD_ROUNDS = 2;
+
+export interface CatchUpOptions {
+  /**
+   * Only for read models nobody uses before the catch-up has ended, and thrown away if it fails (a
+   * rebuild's fresh file): documents still changing are held in memory and written once they have
+   * gone quiet or at the end, so that an entity's document is written about once instead of once
+   * per batch it changes in. Until the end, the committed checkpoint does not move (the documents
+   * written meanwhile may be ahead of it), so a catch-up that stops half-way must not be resumed.
+   */
+  readonly holdChangingDocuments?: boolean;
+}
 /** How often a runner standing by reads the checkpoint another process moves. */
 const STANDBY_POLL_MS = 50;
 
@@ -110,16 +123,17 @@ export class ProjectionRunner {
    * position reached (for rebuilds and tools). It reads only the event types its projections react
    * to, and its checkpoint still ends at that position even where the last events were of others.
    */
-  async catchUp(upTo = Infinity): Promise<number> {
+  async catchUp(upTo = Infinity, options: CatchUpOptions = {}): Promise<number> {
     await this.prepare();
     const target = Math.min(upTo, await this.eventStore.headPosition());
     const types = new Set(this.projections.flatMap((projection) => [...projection.eventTypes]));
     // Read in small pieces, committed in big batches: each piece's events die young (cheap to
     // collect) while a document that several events change is still written once per batch.
     const pieceSize = Math.min(this.batchSize, READ_PIECE);
-    while (this.position < target) {
-      const context = new BatchContext(this.readStore, this.cache);
-      let reached = this.position;
+    const hold = options.holdChangingDocuments ?? false;
+    let context = new BatchContext(this.readStore, this.cache);
+    let reached = this.position;
+    while (reached < target) {
       let applied = 0;
       let exhausted = false;
       while (!exhausted && applied < this.batchSize) {
@@ -131,8 +145,17 @@ export class ProjectionRunner {
         if (events.length > 0) reached = events[events.length - 1]!.position;
         applied += events.length;
       }
-      await this.commitBatch(context, exhausted ? target : reached);
+      if (exhausted) reached = target;
+      if (hold) {
+        // Documents still changing wait for their last change; the checkpoint waits for the end.
+        await this.commitChanges(context.takeSettled(HELD_ROUNDS), []);
+        context.nextRound();
+      } else {
+        await this.commitBatch(context, reached);
+        context = new BatchContext(this.readStore, this.cache);
+      }
     }
+    if (hold) await this.commitBatch(context, reached);
     return this.position;
   }
 
@@ -230,14 +253,18 @@ export class ProjectionRunner {
   /** Commits the batch's documents with the checkpoint at `through` (nothing when it is not ahead). */
   private async commitBatch(context: BatchContext, through: number): Promise<void> {
     if (through <= this.position) return;
-    const changes = context.changes();
-    await this.readStore.commit(changes, [{ projection: this.options.checkpointName, position: through }], {
-      lease: this.options.lease?.claim,
-    });
-    this.cache.remember(changes);
-    for (const listener of this.listeners) listener.committed(changes);
+    await this.commitChanges(context.changes(), [
+      { projection: this.options.checkpointName, position: through },
+    ]);
     this.position = through;
     this.wake();
+  }
+
+  private async commitChanges(changes: DocumentChange[], checkpoints: Checkpoint[]): Promise<void> {
+    if (changes.length === 0 && checkpoints.length === 0) return;
+    await this.readStore.commit(changes, checkpoints, { lease: this.options.lease?.claim });
+    this.cache.remember(changes);
+    for (const listener of this.listeners) listener.committed(changes);
   }
 
   private wake(): void {

@@ -182,6 +182,48 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
     expect(commit).not.toHaveBeenCalled();
   });
 
+  it('holding documents that still change (a rebuild): the same read models, fewer writes, the checkpoint at the end', async () => {
+    // operator-steady decides all along; each operator-n only in its own stretch of the log.
+    for (let n = 0; n < 60; n++) {
+      await events.append(`worker-${n}`, [registered(`operator-${Math.floor(n / 10)}`, n)], 'no_stream');
+      await events.append(`worker-steady-${n}`, [registered('operator-steady', n)], 'no_stream');
+    }
+    const list = async (actorId: string) =>
+      (await new GetActorDecisionsHandler(reads).execute({ actorId, limit: 100, offset: 0 })).items;
+    const actors = ['operator-steady', ...range(0, 6).map((n) => `operator-${n}`)];
+
+    const plainWrites = jest.spyOn(reads, 'commit');
+    expect(await runner(10).catchUp()).toBe(120);
+    const written = (spy: typeof plainWrites) =>
+      spy.mock.calls.reduce((sum, [changes]) => sum + changes.length, 0);
+    const plain = await Promise.all(actors.map(list));
+    const plainCount = written(plainWrites);
+    plainWrites.mockRestore();
+
+    // The same log into a fresh file, holding documents that still change.
+    const heldReads = SqliteReadStore.open(join(dir, 'held.db'));
+    try {
+      const commit = jest.spyOn(heldReads, 'commit');
+      const held = new ProjectionRunner(events, heldReads, [decisionsProjection], {
+        checkpointName: 'decisions-test',
+        batchSize: 10,
+      });
+      expect(await held.catchUp(Infinity, { holdChangingDocuments: true })).toBe(120);
+
+      const checkpoints = commit.mock.calls.map(([, marks]) => marks.map((mark) => mark.position));
+      expect(checkpoints.slice(0, -1).every((marks) => marks.length === 0)).toBe(true);
+      expect(checkpoints[checkpoints.length - 1]).toEqual([120]);
+      expect(written(commit)).toBeLessThan(plainCount);
+      const heldHandler = new GetActorDecisionsHandler(heldReads);
+      for (const [index, actorId] of actors.entries()) {
+        expect((await heldHandler.execute({ actorId, limit: 100, offset: 0 })).items).toEqual(plain[index]);
+      }
+      expect(await heldReads.getCheckpoint('decisions-test')).toBe(120);
+    } finally {
+      await heldReads.close();
+    }
+  });
+
   it('reads in pieces but commits once per batch of events', async () => {
     for (let stream = 0; stream < 25; stream++) {
       const batch = Array.from({ length: 100 }, (_, i) => registered(`operator-${stream}`, i));
