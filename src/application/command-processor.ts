@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CommandMetadata, Decider, DomainEvent } from '../domain/decider';
+import type { CommandMetadata, Decider, Decision, DomainEvent } from '../domain/decider';
 import { DomainError, conflict } from '../domain/errors';
 import { derivedId, type CommandContext } from './command-context';
 import { CLOCK, type Clock } from './ports/clock';
+import { WrittenStreams } from './written-streams';
 import {
   EVENT_STORE,
   WrongExpectedRevisionError,
+  type AppendResult,
   type EventStore,
   type EventToAppend,
   type StoredEvent,
@@ -46,10 +48,14 @@ const MAX_ATTEMPTS = 5;
  * The load → evolve → decide → append loop, written once for every aggregate.
  * Concurrency is optimistic: appends pass the revision that was read; a concurrent writer makes
  * the append fail, and the command is decided again on fresh state (unless the client pinned a
- * revision with If-Match, which then answers 409).
+ * revision with If-Match, which then answers 409). The streams it wrote last are remembered folded
+ * (WrittenStreams), so the next command on one of them starts without reading it; the append's
+ * revision check still catches a remembered stream that is no longer the newest.
  */
 @Injectable()
 export class CommandProcessor {
+  private readonly written = new WrittenStreams();
+
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -77,8 +83,17 @@ export class CommandProcessor {
     context: CommandContext,
     options: ExecuteOptions<E, S> = {},
   ): Promise<StreamOutcome<E>> {
+    let mustRead = false;
     for (let attempt = 1; ; attempt++) {
-      const stream = await this.load(decider, streamId);
+      const remembered = mustRead ? undefined : this.written.get<S>(decider, streamId);
+      const stream = remembered ?? (await this.load(decider, streamId));
+      // An answer given without appending is never given from memory: decided again on a fresh read.
+      const answerFresh = (): boolean => {
+        if (remembered === undefined) return false;
+        this.written.forget(streamId);
+        mustRead = true;
+        return true;
+      };
       const earlier = this.earlierOutcome<E>(stream, context.commandId);
       if (earlier) return earlier;
       if (
@@ -86,22 +101,33 @@ export class CommandProcessor {
         context.expectedRevision !== undefined &&
         context.expectedRevision !== stream.revision
       ) {
+        if (answerFresh()) continue;
         throw staleRevision(streamId, context.expectedRevision, stream.revision);
       }
       const metadata: CommandMetadata = { actor: context.actor, now: this.clock.now().toISOString() };
-      const decision = decider.decide(await command(stream.state, metadata, stream), stream.state);
-      if (decision instanceof DomainError) throw decision;
-      const last = stream.events[stream.events.length - 1];
-      if (decision.length === 0) {
+      let decision: Decision<E>;
+      try {
+        decision = decider.decide(await command(stream.state, metadata, stream), stream.state);
+      } catch (error) {
+        if (answerFresh()) continue;
+        throw error;
+      }
+      if (decision instanceof DomainError || decision.length === 0) {
+        if (answerFresh()) continue;
+        if (decision instanceof DomainError) throw decision;
+        this.written.remember(decider, stream);
+        const last = stream.events[stream.events.length - 1];
         return { streamId, revision: stream.revision, position: last?.position ?? 0, events: [] };
       }
       await options.beforeAppend?.(decision, stream.state);
+      const appending = this.envelope(streamId, decision, context, metadata.now);
       try {
         const result = await this.eventStore.append(
           streamId,
-          this.envelope(streamId, decision, context, metadata.now),
+          appending,
           stream.revision === -1 ? 'no_stream' : stream.revision,
         );
+        this.rememberAppended(decider, stream, appending, result);
         return {
           streamId,
           revision: result.nextExpectedRevision,
@@ -109,6 +135,8 @@ export class CommandProcessor {
           events: decision,
         };
       } catch (error) {
+        this.written.forget(streamId);
+        mustRead = true;
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (options.checkExpectedRevision && context.expectedRevision !== undefined) {
           throw staleRevision(streamId, context.expectedRevision, error.actual);
@@ -116,6 +144,34 @@ export class CommandProcessor {
         if (attempt >= MAX_ATTEMPTS) throw conflict(`${streamId} is changing too fast; try again`);
       }
     }
+  }
+
+  /**
+   * The stream as a read would now return it, when that is known exactly: one event appended (its
+   * position is the append's), stored as JSON (so kept as JSON gives it back).
+   */
+  private rememberAppended<E extends DomainEvent, S>(
+    decider: Pick<Decider<unknown, E, S>, 'evolve'>,
+    stream: LoadedStream<S>,
+    appended: readonly EventToAppend[],
+    result: AppendResult,
+  ): void {
+    if (appended.length !== 1) {
+      this.written.forget(stream.streamId);
+      return;
+    }
+    const event: StoredEvent = {
+      ...(JSON.parse(JSON.stringify(appended[0])) as EventToAppend),
+      streamId: stream.streamId,
+      revision: result.nextExpectedRevision,
+      position: result.position,
+    };
+    this.written.remember(decider, {
+      streamId: stream.streamId,
+      state: decider.evolve(stream.state, event as unknown as E),
+      revision: result.nextExpectedRevision,
+      events: [...stream.events, event],
+    });
   }
 
   /** A retried command finds its own events already in the stream and answers as the first time. */

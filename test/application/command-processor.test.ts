@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CommandContext } from '../../src/application/command-context';
+import { CommandProcessor } from '../../src/application/command-processor';
+import type { Clock } from '../../src/application/ports/clock';
+import type { Actor } from '../../src/domain/actor';
+import type { Decider, DomainEvent } from '../../src/domain/decider';
+import { conflict, DomainError } from '../../src/domain/errors';
+import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+
+/** A counter: `add` appends one event, `atLeast` refuses below a count and otherwise records nothing. */
+type CounterCommand = { type: 'add'; by: number; personal?: string } | { type: 'atLeast'; count: number };
+type Added = DomainEvent<'Added', { by: number; personal?: { name: string } }>;
+
+const counter: Decider<CounterCommand, Added, number> = {
+  initialState: 0,
+  decide(command, count) {
+    if (command.type === 'atLeast') return count >= command.count ? [] : conflict(`only ${count}`);
+    const data = command.personal
+      ? { by: command.by, personal: { name: command.personal } }
+      : { by: command.by };
+    return [{ type: 'Added', data }];
+  },
+  evolve: (count, event) => count + event.data.by,
+};
+
+const actor: Actor = { id: 'op-1', role: 'platform_admin' };
+let sequence = 0;
+const context = (extra: Partial<CommandContext> = {}): CommandContext => ({
+  actor,
+  commandId: `command-${++sequence}`,
+  correlationId: 'c',
+  ...extra,
+});
+const clock: Clock = { now: () => new Date('2026-11-24T08:00:00.000Z') };
+
+let dir: string;
+let store: SqliteEventStore;
+let processor: CommandProcessor;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'processor-'));
+  store = SqliteEventStore.open(join(dir, 'events.db'));
+  processor = new CommandProcessor(store, clock);
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (command: CounterCommand, extra?: Partial<CommandContext>) =>
+  processor.execute(counter, 'counter-1', () => command, context(extra));
+
+/** Another process's write: straight to the store, unseen by this processor. */
+const writeElsewhere = (by: number, expected: number) =>
+  store.append(
+    'counter-1',
+    [
+      {
+        id: `elsewhere-${++sequence}`,
+        type: 'Added',
+        schemaVersion: 1,
+        data: { by },
+        metadata: {
+          occurredAt: '2026-11-24T08:00:00.000Z',
+          actor,
+          commandId: `elsewhere-${sequence}`,
+          correlationId: 'c',
+          causationId: 'c',
+        },
+      },
+    ],
+    expected,
+  );
+
+describe('the streams a processor wrote last, remembered folded', () => {
+  it('decides the next command on a stream it wrote without reading the stream again', async () => {
+    await run({ type: 'add', by: 1 });
+    const reads = jest.spyOn(store, 'readStream');
+
+    const second = await run({ type: 'add', by: 2 });
+    const third = await run({ type: 'add', by: 3 });
+
+    expect(reads).not.toHaveBeenCalled();
+    expect([second.revision, third.revision]).toEqual([1, 2]);
+    // What it remembered is what the store holds: a fresh processor folds the same count.
+    const fresh = await new CommandProcessor(store, clock).load(counter, 'counter-1');
+    expect(fresh.state).toBe(6);
+    expect(fresh.revision).toBe(2);
+  });
+
+  it('notices a write made elsewhere at the append, reads again, and decides on the newest state', async () => {
+    await run({ type: 'add', by: 1 });
+    await writeElsewhere(10, 0);
+
+    const outcome = await run({ type: 'add', by: 1 });
+
+    expect(outcome.revision).toBe(2);
+    const stream = await processor.load(counter, 'counter-1');
+    expect(stream.events.map((event) => (event.data as { by: number }).by)).toEqual([1, 10, 1]);
+  });
+
+  it('never refuses from memory: a refusal, a no-op and a stale If-Match are decided again on a fresh read', async () => {
+    await run({ type: 'add', by: 1 });
+    await writeElsewhere(5, 0);
+
+    // Remembered: 1, which would be refused; the store: 6.
+    await expect(run({ type: 'atLeast', count: 6 })).resolves.toMatchObject({ revision: 1, events: [] });
+    await run({ type: 'add', by: 1 });
+    await writeElsewhere(1, 2);
+    // Remembered: revision 2; the client saw revision 3, which is right.
+    const pinned = await processor.execute(
+      counter,
+      'counter-1',
+      () => ({ type: 'add', by: 1 }) as CounterCommand,
+      context({ expectedRevision: 3 }),
+      { checkExpectedRevision: true },
+    );
+    expect(pinned.revision).toBe(4);
+    // And a refusal that holds on the newest state is still a refusal.
+    await expect(run({ type: 'atLeast', count: 100 })).rejects.toBeInstanceOf(DomainError);
+  });
+
+  it('answers a retried command from memory as the first time, without appending again', async () => {
+    const retried = context();
+    const first = await processor.execute(
+      counter,
+      'counter-1',
+      () => ({ type: 'add', by: 1 }) as CounterCommand,
+      retried,
+    );
+    const again = await processor.execute(
+      counter,
+      'counter-1',
+      () => ({ type: 'add', by: 1 }) as CounterCommand,
+      retried,
+    );
+
+    expect(again).toMatchObject({ revision: first.revision, position: first.position, replayed: true });
+    expect(await store.readStream('counter-1')).toHaveLength(1);
+  });
+
+  it('never keeps a stream that holds personal data: it is read again for every command', async () => {
+    await run({ type: 'add', by: 1, personal: '张三' });
+    const reads = jest.spyOn(store, 'readStream');
+
+    await run({ type: 'add', by: 1 });
+    await run({ type: 'add', by: 1 });
+
+    expect(reads).toHaveBeenCalledTimes(2);
+  });
+});
