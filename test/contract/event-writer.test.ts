@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ import {
   EVENT_STORE_ERRORS,
   type ToWriter,
 } from '../../src/infrastructure/sqlite/event-writer-protocol';
-import { withoutTsNodeHooks } from '../../src/infrastructure/sqlite/module-thread';
+import { withoutHeapFlags, withoutTsNodeHooks } from '../../src/infrastructure/sqlite/module-thread';
 import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 
@@ -354,6 +355,38 @@ describe('withoutTsNodeHooks', () => {
         './tracing.js',
       ]),
     ).toEqual(['--cpu-prof', '--require', './tracing.js']);
+  });
+});
+
+describe('withoutHeapFlags', () => {
+  it("drops V8's heap sizes, which a thread refuses, and keeps everything else", () => {
+    expect(
+      withoutHeapFlags([
+        '--max-old-space-size=384',
+        '--cpu-prof',
+        '--max-semi-space-size',
+        '16',
+        '--max_old_space_size=1024',
+        '--enable-source-maps',
+      ]),
+    ).toEqual(['--cpu-prof', '--enable-source-maps']);
+  });
+
+  it('lets a process started with a heap size still write through its threads', () => {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--max-old-space-size=256',
+        '-r',
+        'ts-node/register/transpile-only',
+        join(__dirname, '../support/append-one-event.ts'),
+        file,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(child.stderr).not.toContain('ERR_WORKER_INVALID_EXEC_ARGV');
+    expect(child.status).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual({ nextExpectedRevision: 0, position: 1 });
   });
 });
 

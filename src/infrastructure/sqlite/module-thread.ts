@@ -12,13 +12,36 @@ export function startModuleThread(
   resourceLimits?: ResourceLimits,
 ): Worker {
   const limits = resourceLimits ? { resourceLimits } : {};
-  if (__filename.endsWith('.js')) return new Worker(join(directory, `${name}.js`), { workerData, ...limits });
+  const execArgv = withoutHeapFlags(process.execArgv);
+  if (__filename.endsWith('.js')) {
+    return new Worker(join(directory, `${name}.js`), { execArgv, workerData, ...limits });
+  }
   return new Worker(join(__dirname, 'typescript-thread.js'), {
     argv: [join(directory, `${name}.ts`)],
-    execArgv: withoutTsNodeHooks(process.execArgv),
+    execArgv: withoutTsNodeHooks(execArgv),
     workerData,
     ...limits,
   });
+}
+
+/** V8's heap sizes: the process's own, which a thread refuses to start with (its are `resourceLimits`). */
+const HEAP_FLAG =
+  /^--(max[-_]old[-_]space[-_]size|max[-_]semi[-_]space[-_]size|max[-_]heap[-_]size|initial[-_]old[-_]space[-_]size|initial[-_]heap[-_]size)(=|$)/;
+
+/**
+ * The parent's Node options for a thread, less V8's heap sizes: `node --max-old-space-size=384
+ * dist/main.js`, a common way to bound a service's memory, would otherwise stop every thread from
+ * starting (ERR_WORKER_INVALID_EXEC_ARGV), and with them every write.
+ */
+export function withoutHeapFlags(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (!HEAP_FLAG.test(arg)) kept.push(arg);
+    // The size may follow as an argument of its own.
+    else if (!arg.includes('=') && /^\d+$/.test(execArgv[i + 1] ?? '')) i += 1;
+  }
+  return kept;
 }
 
 /**
