@@ -24,7 +24,7 @@ export function startModuleThread(
   });
 }
 
-/** V8's heap sizes: the process's own, which a thread refuses to start with (its are `resourceLimits`). */
+/** V8's heap sizes are the process's: a thread refuses to start with them (its own are `resourceLimits`). */
 const HEAP_FLAG =
   /^--(max[-_]old[-_]space[-_]size|max[-_]semi[-_]space[-_]size|max[-_]heap[-_]size|initial[-_]old[-_]space[-_]size|initial[-_]heap[-_]size)(=|$)/;
 
