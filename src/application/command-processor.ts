@@ -156,7 +156,12 @@ export class CommandProcessor {
     appended: readonly EventToAppend[],
     result: AppendResult,
   ): void {
-    if (appended.length !== 1) {
+    // Known exactly only for one event; and a worker's stream is not kept, so not worth the copy.
+    if (
+      appended.length !== 1 ||
+      !this.written.wouldKeep(appended) ||
+      !this.written.wouldKeep(stream.events)
+    ) {
       this.written.forget(stream.streamId);
       return;
     }

@@ -35,9 +35,14 @@ export class WrittenStreams {
     return entry.stream as LoadedStream<S>;
   }
 
+  /** Whether a stream with these events would be kept (never one holding personal data). */
+  wouldKeep(events: readonly { readonly data: Readonly<Record<string, unknown>> }[]): boolean {
+    return this.capacity > 0 && !events.some(carriesPersonalData);
+  }
+
   remember(folder: object, stream: LoadedStream<unknown>): void {
     this.entries.delete(stream.streamId);
-    if (this.capacity <= 0 || stream.events.some(carriesPersonalData)) return;
+    if (!this.wouldKeep(stream.events)) return;
     this.entries.set(stream.streamId, { folder, stream });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
