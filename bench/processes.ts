@@ -25,8 +25,9 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a TypeScript entry point of this repository in its own Node process (so it has a core of
- * its own and the load generator the other), and waits until `readyPath` answers 200.
+ * Starts an entry point of this repository in its own Node process (so it has a core of its own and
+ * the load generator the other), and waits until `readyPath` answers 200. A `.ts` entry runs through
+ * ts-node; a `.js` one (the compiled service in dist/, as `npm start` runs it) runs with plain Node.
  */
 export async function startChild(options: {
   entry: string;
@@ -36,9 +37,10 @@ export async function startChild(options: {
   timeoutMs?: number;
 }): Promise<ChildServer> {
   const port = await freePort();
+  const typescript = options.entry.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '-r', 'ts-node/register/transpile-only', join(ROOT, options.entry)],
+    [...(options.nodeArgs ?? []), ...typescript, join(ROOT, options.entry)],
     {
       cwd: ROOT,
       env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' },

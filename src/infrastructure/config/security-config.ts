@@ -16,10 +16,9 @@ export interface SecurityConfig {
   readonly keyEncryptionKeyDir?: string;
   /**
    * TRUST_PROXY: whose X-Forwarded-For to believe for the client address (rate limits): unset or
-   * `false` trusts nobody; a number trusts that many hops; else a comma-separated list of addresses
-   * or CIDRs of the load balancers.
+   * `false` trusts nobody; else a comma-separated list of addresses or CIDRs of the load balancers.
    */
-  readonly trustProxy?: boolean | number | string;
+  readonly trustProxy?: false | string;
 }
 
 class SecurityConfigError extends Error {}
@@ -60,18 +59,22 @@ function origins(raw: string): string[] {
     });
 }
 
-function trustProxy(raw: string): boolean | number | string {
+function trustProxy(raw: string): false | string {
   if (raw === 'false') return false;
   if (raw === 'true') {
-    throw new SecurityConfigError('TRUST_PROXY=true would believe any client; give a hop count or addresses');
+    throw new SecurityConfigError("TRUST_PROXY=true would believe any client; give the balancers' addresses");
   }
-  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  // A hop count cannot tell a balancer from a client that reaches the service directly and sends
+  // X-Forwarded-For itself (Fastify 5.12 trusts nobody then, silently): refused, with the fix.
+  if (/^\d+$/.test(raw)) {
+    throw new SecurityConfigError(
+      `TRUST_PROXY=${raw} (a hop count) would believe any client that reaches the service directly; give the load balancers' addresses or CIDRs`,
+    );
+  }
   for (const part of raw.split(',').map((p) => p.trim())) {
     const [address, bits] = part.split('/');
     if (!isIP(address ?? '') || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      throw new SecurityConfigError(
-        `TRUST_PROXY must be false, a hop count or addresses/CIDRs, got "${part}"`,
-      );
+      throw new SecurityConfigError(`TRUST_PROXY must be false or addresses/CIDRs, got "${part}"`);
     }
   }
   return raw;

@@ -82,6 +82,7 @@ describe('security configuration', () => {
     [{ AUTH_JWKS_URL: 'http://idp.example/jwks', TOKEN_ISSUER: 'x' }, /https/],
     [{ AUTH_JWKS_URL: 'https://idp.example/jwks' }, /needs TOKEN_ISSUER/],
     [{ TRUST_PROXY: 'true' }, /any client/],
+    [{ TRUST_PROXY: '1' }, /hop count.*addresses or CIDRs/],
     [{ TRUST_PROXY: 'lb.internal' }, /addresses/],
   ])('refuses %j', (env, message) => {
     expect(() => loadSecurityConfig(env)).toThrow(message);
