@@ -75,7 +75,8 @@ function stateOf(doc: CertificateDoc | null): CertificateState {
 
 export const certificatesProjection = documentProjection<CertificateDoc>({
   name: 'certificates',
-  collection: { name: CERTIFICATES, indexes: ['agencyId', 'workerId', 'status', 'code'] },
+  // Read by id only: an index would cost every write of a certificate and serve no query.
+  collection: { name: CERTIFICATES, indexes: [] },
   eventTypes: certificateEventTypes,
   idOf: certificateIdOf,
   evolve: (doc, stored: StoredEvent) => {

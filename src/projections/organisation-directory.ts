@@ -29,7 +29,8 @@ export function organisationDirectory(spec: {
   const idOf = (event: StoredEvent) => (event.data as Record<string, string>)[spec.idField]!;
   return documentProjection<OrganisationDoc>({
     name: spec.name,
-    collection: { name: spec.collection, indexes: ['district'] },
+    // Read by id, or all of them (the statistics by agency).
+    collection: { name: spec.collection, indexes: [] },
     eventTypes: [spec.registeredEvent],
     idOf,
     evolve: (_doc, event) => {

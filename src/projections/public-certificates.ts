@@ -46,7 +46,8 @@ async function update(
 /** Reads the workers and agencies collections, so it must run after their projections. */
 export const publicCertificatesProjection: Projection = {
   name: 'public-certificates',
-  collections: [{ name: PUBLIC_CERTIFICATES, indexes: ['certificateId', 'workerId'] }],
+  // Read by code only (the id).
+  collections: [{ name: PUBLIC_CERTIFICATES, indexes: [] }],
   eventTypes: new Set([
     'CertificateIssued',
     'CertificateHandedOver',

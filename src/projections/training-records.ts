@@ -37,7 +37,8 @@ function stateOf(doc: TrainingRecordDoc | null): TrainingRecordState {
 
 export const trainingRecordsProjection = documentProjection<TrainingRecordDoc>({
   name: 'training-records',
-  collection: { name: TRAINING_RECORDS, indexes: ['status'] },
+  // Read by worker id only.
+  collection: { name: TRAINING_RECORDS, indexes: [] },
   eventTypes: [...TRAINING_RECORD_EVENT_TYPES],
   idOf: (event) => (event.data as { workerId: string }).workerId,
   evolve: (doc, stored: StoredEvent) => {

@@ -61,7 +61,8 @@ function stateOf(doc: TrainingSessionDoc | null): TrainingSessionState {
 
 export const trainingSessionsProjection = documentProjection<TrainingSessionDoc>({
   name: 'training-sessions',
-  collection: { name: TRAINING_SESSIONS, indexes: ['providerId'] },
+  // Read by id only.
+  collection: { name: TRAINING_SESSIONS, indexes: [] },
   eventTypes: [...TRAINING_SESSION_EVENT_TYPES],
   idOf: (event) => (event.data as { sessionId: string }).sessionId,
   evolve: (doc, stored: StoredEvent) => {

@@ -55,7 +55,8 @@ function masked(name: string | undefined): string {
 
 export const workersProjection = documentProjection<WorkerDoc>({
   name: 'workers',
-  collection: { name: WORKERS, indexes: ['agencyId'] },
+  // Read by id only.
+  collection: { name: WORKERS, indexes: [] },
   eventTypes: [
     'WorkerRegistered',
     'ConsentRecorded',

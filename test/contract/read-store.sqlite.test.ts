@@ -61,3 +61,40 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     await reopened.close();
   });
 });
+
+describe('SQLite read store, indexes', () => {
+  it('drops the indexes a collection no longer declares, and keeps its documents and other indexes', async () => {
+    const indexFile = join(dir, 'indexes.sqlite');
+    const indexesOf = async () => {
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(indexFile, { readonly: true });
+      try {
+        return db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix:%' ORDER BY name")
+          .pluck()
+          .all();
+      } finally {
+        db.close();
+      }
+    };
+    const before = SqliteReadStore.open(indexFile);
+    await before.ensureCollections([
+      { name: 'queue', indexes: ['gate', 'agencyId'] },
+      { name: 'other', indexes: ['gate'] },
+    ]);
+    await before.commit(
+      [{ collection: 'queue', id: 'q1', doc: { id: 'q1', gate: 'issue', agencyId: 'a' } }],
+      [],
+    );
+    await before.close();
+    expect(await indexesOf()).toEqual(['ix:other:gate', 'ix:queue:agencyId', 'ix:queue:gate']);
+
+    const after = SqliteReadStore.open(indexFile);
+    await after.ensureCollections([{ name: 'queue', indexes: ['gate'] }]);
+    expect(await indexesOf()).toEqual(['ix:other:gate', 'ix:queue:gate']);
+    // Still answered, by the remaining index or by a scan.
+    expect(await after.count('queue', { gate: 'issue' })).toBe(1);
+    expect(await after.count('queue', { agencyId: 'a' })).toBe(1);
+    await after.close();
+  });
+});

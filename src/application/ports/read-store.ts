@@ -5,7 +5,10 @@ export type ReadDocument = Readonly<Record<string, unknown>>;
 
 export interface CollectionSpec {
   readonly name: string;
-  /** Top-level fields that queries filter or sort on. */
+  /**
+   * Top-level fields that queries filter or sort on, and only those: each index is paid for on every
+   * write of the collection. An index no longer declared is dropped by `ensureCollections`.
+   */
   readonly indexes: readonly string[];
 }
 
@@ -40,7 +43,10 @@ export interface CommitOptions {
 }
 
 export interface ReadStore {
-  /** Creates collections and their indexes if missing; safe to call at every start. */
+  /**
+   * Creates collections and their indexes if missing, and drops the indexes they no longer declare;
+   * safe to call at every start.
+   */
   ensureCollections(specs: readonly CollectionSpec[]): Promise<void>;
   get<T extends ReadDocument>(collection: string, id: string): Promise<T | null>;
   /** Documents whose top-level fields equal every value in `filter` ({} matches all). */

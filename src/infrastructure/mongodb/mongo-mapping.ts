@@ -132,7 +132,17 @@ export function checkCount(name: string, value: number | undefined): number | un
 
 /** One index per declared field, named after it so creating it again is a no-op. */
 export function indexSpecs(fields: readonly string[]): { key: Record<string, 1>; name: string }[] {
-  return fields.map((field) => ({ key: { [`d.${checkFieldName(field)}`]: 1 }, name: `d_${field}` }));
+  return fields.map((field) => ({
+    key: { [`d.${checkFieldName(field)}`]: 1 },
+    name: `${INDEX_PREFIX}${field}`,
+  }));
+}
+
+const INDEX_PREFIX = 'd_';
+
+/** Whether an index is one `indexSpecs` made (on a document field), not MongoDB's own `_id_`. */
+export function isDocumentIndexName(name: string): boolean {
+  return name.startsWith(INDEX_PREFIX);
 }
 
 /**

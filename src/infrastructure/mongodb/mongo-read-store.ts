@@ -39,6 +39,7 @@ import {
   fromStoredPosition,
   generationOf,
   indexSpecs,
+  isDocumentIndexName,
   physicalName,
   toQuery,
   toSort,
@@ -160,7 +161,16 @@ export class MongoReadStore implements ReadStore, LeaseStore {
     for (const spec of specs) {
       const name = physicalName(spec.name, generation);
       await this.createCollection(name);
-      if (spec.indexes.length > 0) await this.db.collection(name).createIndexes(indexSpecs(spec.indexes));
+      const wanted = indexSpecs(spec.indexes);
+      // An index no longer declared is dropped: each one costs every write of the collection.
+      const declared = new Set(wanted.map((index) => index.name));
+      for (const index of await this.db.collection(name).listIndexes().toArray()) {
+        const indexName = String(index.name);
+        if (isDocumentIndexName(indexName) && !declared.has(indexName)) {
+          await this.db.collection(name).dropIndex(indexName);
+        }
+      }
+      if (wanted.length > 0) await this.db.collection(name).createIndexes(wanted);
     }
   }
 

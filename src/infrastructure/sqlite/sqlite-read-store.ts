@@ -71,6 +71,11 @@ function checkCollectionName(name: string): string {
   return name;
 }
 
+/** Every index this store makes is named so, which tells its own indexes from any other. */
+function indexName(collection: string, field: string): string {
+  return `ix:${collection}:${field}`;
+}
+
 /** The field expression; must be textually identical in queries and index definitions. */
 function fieldExpr(field: string): string {
   return `json_extract(doc, '$.${checkName('field', field)}')`;
@@ -184,8 +189,9 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       for (const spec of specs) {
         const table = quoteIdent(spec.name);
         this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
+        this.dropUndeclaredIndexes(spec);
         for (const field of spec.indexes) {
-          const index = quoteIdent(`ix:${spec.name}:${field}`);
+          const index = quoteIdent(indexName(spec.name, field));
           const sql = `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (${fieldExpr(field)})`;
           if (this.deferredIndexes) this.deferredIndexes.push(sql);
           else this.db.exec(sql);
@@ -193,6 +199,24 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       }
     })();
     for (const spec of specs) this.collections.add(spec.name.toLowerCase());
+  }
+
+  /**
+   * An index the collection no longer declares is dropped: every index costs each write of the
+   * collection (an upsert of a document re-indexes each of its expression indexes), so only the
+   * fields that queries use are kept indexed, also in files made by an earlier version.
+   */
+  private dropUndeclaredIndexes(spec: CollectionSpec): void {
+    const declared = new Set(spec.indexes.map((field) => indexName(spec.name, field)));
+    const existing = this.db
+      .prepare<[string, string, string], string>(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? COLLATE NOCASE AND substr(name, 1, length(?)) = ?",
+      )
+      .pluck();
+    const prefix = indexName(spec.name, '');
+    for (const name of existing.all(spec.name, prefix, prefix)) {
+      if (!declared.has(name)) this.db.exec(`DROP INDEX ${quoteIdent(name)}`);
+    }
   }
 
   /** `get`'s statement per collection: the hottest read skips checking names and building SQL. */
