@@ -33,7 +33,7 @@ import { READ_STORE, type ReadStore } from '../application/ports/read-store';
 import { GetStatsHandler } from '../application/stats/stats-query';
 import { ChangeWorkerHandler } from '../application/worker/change-worker';
 import { RegisterWorkerHandler } from '../application/worker/register-worker';
-import { ProjectionRunner } from '../projections/projection-runner';
+import { READ_MODELS_PROGRESS, type FollowedReadModels } from '../projections/read-models-progress';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { HmacIdentityHasher } from './crypto/hmac-identity-hasher';
 import { AgencyController } from './http/agency/agency.controller';
@@ -51,6 +51,7 @@ import { HealthController } from './http/system/health.controller';
 import { SystemController } from './http/system/system.controller';
 import { WorkerController } from './http/worker/worker.controller';
 import { privacyProviders, withPersonalDataEncryption } from './privacy';
+import { ProjectionsThread } from './projections-thread';
 import { createProjectionRunner, projectionLease } from './read-models';
 import { trainingControllers, trainingProviders } from './training-wiring';
 import { openConfiguredEventStore, openConfiguredReadStore } from './storage';
@@ -80,18 +81,18 @@ const APP_OPTIONS = Symbol('AppOptions');
 /** Starts the projections with the app and closes the stores last, after requests have drained. */
 class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   constructor(
-    private readonly runner: ProjectionRunner,
+    @Inject(READ_MODELS_PROGRESS) private readonly readModels: FollowedReadModels,
     @Inject(APP_OPTIONS) private readonly options: AppOptions,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.options.followProjections !== false) await this.runner.start();
+    if (this.options.followProjections !== false) await this.readModels.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.runner.stop();
+    await this.readModels.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -139,9 +140,13 @@ export class AppModule {
         { provide: READ_STORE, useFactory: () => openConfiguredReadStore(config) },
         { provide: IDENTITY_HASHER, useFactory: () => HmacIdentityHasher.fromDataDir(config.dataDir) },
         {
-          provide: ProjectionRunner,
-          useFactory: (eventStore: EventStore, readStore: ReadStore) =>
-            createProjectionRunner(eventStore, readStore, projectionLease(config, readStore)),
+          // Embedded: projected by a thread of their own. External (`npm run projections` projects):
+          // only the checkpoint is followed, in this thread.
+          provide: READ_MODELS_PROGRESS,
+          useFactory: (eventStore: EventStore, readStore: ReadStore): FollowedReadModels =>
+            config.projections === 'external'
+              ? createProjectionRunner(eventStore, readStore, projectionLease(config, readStore))
+              : new ProjectionsThread(config, eventStore),
           inject: [EVENT_STORE, READ_STORE],
         },
         CommandProcessor,

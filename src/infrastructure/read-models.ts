@@ -3,7 +3,12 @@ import { isLeaseStore } from '../application/ports/lease-store';
 import type { ReadStore } from '../application/ports/read-store';
 import { PROJECTIONS, PROJECTIONS_VERSION } from '../projections';
 import type { AppConfig } from './config/config';
-import { LeaseGuard, OBSERVE_ONLY, type ProjectionLease } from '../projections/lease-guard';
+import {
+  LeaseGuard,
+  OBSERVE_ONLY,
+  type LeaseGuardOptions,
+  type ProjectionLease,
+} from '../projections/lease-guard';
 import { ProjectionRunner } from '../projections/projection-runner';
 
 export const CHECKPOINT_NAME = `read-models-v${PROJECTIONS_VERSION}`;
@@ -27,8 +32,9 @@ export function createProjectionRunner(
 export function projectionLease(
   config: Pick<AppConfig, 'projections' | 'projectionLeaseTtlMs'>,
   readStore: ReadStore,
+  options: Pick<LeaseGuardOptions, 'isDeadHolder'> = {},
 ): ProjectionLease | undefined {
   if (config.projections === 'external') return OBSERVE_ONLY;
   if (!isLeaseStore(readStore)) return undefined;
-  return new LeaseGuard(readStore, { name: CHECKPOINT_NAME, ttlMs: config.projectionLeaseTtlMs });
+  return new LeaseGuard(readStore, { name: CHECKPOINT_NAME, ttlMs: config.projectionLeaseTtlMs, ...options });
 }

@@ -40,13 +40,17 @@ export async function openConfiguredEventStore(
 /** The read store the configuration chooses (READ_STORE); it also keeps the projection leases. */
 export async function openConfiguredReadStore(
   config: Pick<AppConfig, 'readStore' | 'mongodbUrl' | 'dataDir'>,
+  options: { readonly commitOnThread?: boolean } = {},
 ): Promise<ReadStore & LeaseStore> {
   if (config.readStore === 'mongodb') {
     const { MongoReadStore } = await import('./mongodb/mongo-read-store');
     return MongoReadStore.connect(requireUrl(config.mongodbUrl, 'MONGODB_URL'));
   }
-  // The projection runner's commits go to a thread of their own, off the event loop of the service.
-  return SqliteReadStore.open(readStoreFile(config.dataDir), { commitOnThread: true });
+  // Commits (by a projection runner on the main thread) go to a thread of their own, off the event
+  // loop of the service, unless the caller is already off it.
+  return SqliteReadStore.open(readStoreFile(config.dataDir), {
+    commitOnThread: options.commitOnThread ?? true,
+  });
 }
 
 /** One line saying where events and read models live, for the start-up log. */

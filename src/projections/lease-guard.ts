@@ -21,11 +21,11 @@ export interface ProjectionLease {
   /** Gives the lease up, so another process can take over at once. */
   release(): Promise<void>;
   /**
-   * True only while no other process can be applying batches: the lease is held and was confirmed
-   * recently enough that it cannot have expired (it is only ever taken over once expired). Absent:
-   * never sure.
+   * Until when (ms since the epoch) no other process can be applying batches, at the least: the lease
+   * is held and was confirmed recently enough that it cannot have expired before then (it is only
+   * ever taken over once expired). 0 when not held; absent: never sure.
    */
-  isSurelyHeld?(): boolean;
+  surelyHeldUntil?(): number;
 }
 
 /** For a process that serves reads only: it never applies, it just follows the checkpoint. */
@@ -38,12 +38,30 @@ export const OBSERVE_ONLY: ProjectionLease = {
 
 export const DEFAULT_LEASE_TTL_MS = 15_000;
 
-/** Holder ids created in this process and still in use: never taken for dead. */
+/** Holder ids created in this thread and still in use: never taken for dead. */
 const liveHolders = new Set<string>();
 
-/** `host:pid:nonce`: unique per guard, and telling which machine and process hold a lease. */
+/**
+ * Begins the nonce of every holder id of this process, in all its threads (each thread has its own
+ * copy of this module: a thread started by the process adopts the main thread's, see
+ * `adoptProcessToken`), so that a holder with this pid but another token is an earlier run's.
+ */
+let processToken = randomBytes(4).toString('hex');
+
+/** The token a thread of this process is given, to adopt as its own. */
+export function processTokenOfThisProcess(): string {
+  return processToken;
+}
+
+/** In a thread: holders of this process's other threads are alive, as the thread's own are. */
+export function adoptProcessToken(token: string): void {
+  if (!/^[0-9a-f]{8}$/.test(token)) throw new Error(`not a process token: ${token}`);
+  processToken = token;
+}
+
+/** `host:pid:nonce`: unique per guard, and telling which machine, process and run hold a lease. */
 export function newHolderId(host = hostname(), pid = process.pid): string {
-  const id = `${host}:${pid}:${randomBytes(4).toString('hex')}`;
+  const id = `${host}:${pid}:${processToken}${randomBytes(4).toString('hex')}`;
   liveHolders.add(id);
   return id;
 }
@@ -67,7 +85,8 @@ function processIsAlive(pid: number): boolean {
 /**
  * True when `holder` ran on this machine and is certainly gone, so its lease need not be waited out:
  * its process no longer exists, or it had this very process id (a restarted container is pid 1 again)
- * without being one of this process's own holders. A holder on another machine is never judged.
+ * without being one of this process's own holders (of any of its threads). A holder on another
+ * machine is never judged.
  */
 export function isDeadLocalHolder(
   holder: string,
@@ -76,7 +95,7 @@ export function isDeadLocalHolder(
 ): boolean {
   const parsed = parseHolderId(holder);
   if (parsed === null || parsed.host !== self.host || liveHolders.has(holder)) return false;
-  if (parsed.pid === self.pid) return true;
+  if (parsed.pid === self.pid) return !parsed.nonce.startsWith(processToken);
   return !isAlive(parsed.pid);
 }
 
@@ -120,9 +139,9 @@ export class LeaseGuard implements ProjectionLease {
     return this.held !== null;
   }
 
-  isSurelyHeld(): boolean {
+  surelyHeldUntil(): number {
     // Half the ttl: the stored expiry is at least a ttl after the renewal that set confirmedAt.
-    return this.held !== null && Date.now() - this.confirmedAt < this.claim.ttlMs / 2;
+    return this.held === null ? 0 : this.confirmedAt + this.claim.ttlMs / 2;
   }
 
   async tryAcquire(): Promise<AbortSignal | null> {

@@ -7,6 +7,9 @@ import { DocumentCache } from './document-cache';
 import { inBatches } from './in-batches';
 import type { ProjectionLease } from './lease-guard';
 import type { Projection } from './projection';
+import { PositionWaiters, type CommitListener, type FollowedReadModels } from './read-models-progress';
+
+export type { CommitListener } from './read-models-progress';
 
 export interface RunnerOptions {
   /** Names the checkpoint; include the projections' version so a new version rebuilds from 0. */
@@ -17,18 +20,6 @@ export interface RunnerOptions {
    * otherwise the runner stands by, following the checkpoint that the holder moves.
    */
   readonly lease?: ProjectionLease;
-}
-
-/** Told of every change this runner commits, and when it can no longer vouch for having seen them all. */
-export interface CommitListener {
-  committed(changes: readonly DocumentChange[]): void;
-  /** Changes may have been made that this runner did not see: forget whatever was learnt from it. */
-  forgotten(): void;
-}
-
-interface Waiter {
-  readonly position: number;
-  readonly resolve: (reached: boolean) => void;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -55,11 +46,11 @@ const STANDBY_POLL_MS = 50;
  * the checkpoint commit in one read-store transaction, so a crash can neither lose nor double an
  * event. On an error it resubscribes from the last committed checkpoint with backoff.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements FollowedReadModels {
   private readonly logger = new Logger(ProjectionRunner.name);
   private readonly batchSize: number;
   private position = 0;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters();
   private abort = new AbortController();
   private running: Promise<void> | null = null;
   /** Documents of earlier batches, valid only while this runner is the read models' only writer. */
@@ -75,7 +66,6 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 10_000;
   }
 
-  /** Position of the last event reflected in the read models. */
   get checkpoint(): number {
     return this.position;
   }
@@ -85,9 +75,17 @@ export class ProjectionRunner {
    * to them is one it committed (and told its listeners of).
    */
   get seesEveryChange(): boolean {
-    if (this.running === null || this.abort.signal.aborted) return false;
+    return Date.now() < this.vouchesUntil();
+  }
+
+  /**
+   * Until when (ms since the epoch, Date.now's clock) `seesEveryChange` holds at the least, unless
+   * this runner stops or fails first: Infinity without a lease, 0 when it does not hold now.
+   */
+  vouchesUntil(): number {
+    if (this.running === null || this.abort.signal.aborted) return 0;
     const lease = this.options.lease;
-    return lease === undefined || (lease.isSurelyHeld?.() ?? false);
+    return lease === undefined ? Infinity : (lease.surelyHeldUntil?.() ?? 0);
   }
 
   /** Returns the function that stops the listening. */
@@ -114,8 +112,7 @@ export class ProjectionRunner {
     await this.running;
     this.running = null;
     await this.options.lease?.release();
-    for (const waiter of this.waiters) waiter.resolve(false);
-    this.waiters = [];
+    this.waiters.abandon();
   }
 
   /**
@@ -162,20 +159,7 @@ export class ProjectionRunner {
   /** Resolves true once the read models reflect `position`, false if `timeoutMs` passes first. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
     if (this.position >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
-        resolve(false);
-      }, timeoutMs);
-      const entry: Waiter = {
-        position,
-        resolve: (reached) => {
-          clearTimeout(timer);
-          resolve(reached);
-        },
-      };
-      this.waiters.push(entry);
-    });
+    return this.waiters.waitFor(position, timeoutMs);
   }
 
   private async follow(signal: AbortSignal): Promise<void> {
@@ -268,10 +252,8 @@ export class ProjectionRunner {
   }
 
   private wake(): void {
-    const reached = this.waiters.filter((waiter) => waiter.position <= this.position);
-    if (reached.length === 0) return;
-    this.waiters = this.waiters.filter((waiter) => waiter.position > this.position);
-    for (const waiter of reached) waiter.resolve(true);
+    this.waiters.reached(this.position);
+    for (const listener of this.listeners) listener.reached?.(this.position);
   }
 
   private async reset(): Promise<void> {

@@ -7,11 +7,13 @@ import type { EventToAppend } from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
 import {
+  adoptProcessToken,
   isDeadLocalHolder,
   LeaseGuard,
   newHolderId,
   OBSERVE_ONLY,
   parseHolderId,
+  processTokenOfThisProcess,
   type ProjectionLease,
 } from '../../src/projections/lease-guard';
 import type { Projection } from '../../src/projections/projection';
@@ -288,7 +290,7 @@ describe('lease holders', () => {
     expect(parseHolderId(id)).toEqual({
       host: 'node-a',
       pid: 17,
-      nonce: expect.stringMatching(/^[0-9a-f]{8}$/),
+      nonce: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(parseHolderId('rebuild/x')).toBeNull();
     expect(parseHolderId(newHolderId())).toMatchObject({ host: hostname(), pid: global.process.pid });
@@ -306,5 +308,13 @@ describe('lease holders', () => {
   it('are never judged dead when they belong to this process (two runners in one process)', () => {
     const mine = newHolderId('node-a', 4242);
     expect(isDeadLocalHolder(mine, self, () => false)).toBe(false);
+  });
+
+  it("of this process's other threads (which share its token) are alive; of an earlier run, dead", () => {
+    const token = processTokenOfThisProcess();
+    expect(isDeadLocalHolder(`node-a:4242:${token}0badf00d`, self, () => false)).toBe(false);
+    const other = token === 'aaaaaaaa' ? 'bbbbbbbb' : 'aaaaaaaa';
+    expect(isDeadLocalHolder(`node-a:4242:${other}0badf00d`, self, () => false)).toBe(true);
+    expect(() => adoptProcessToken('not hex')).toThrow(/process token/);
   });
 });

@@ -19,7 +19,7 @@ async function main(file: string): Promise<void> {
       ],
       'no_stream',
     );
-    process.stdout.write(JSON.stringify(result));
+    process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await store.close();
   }

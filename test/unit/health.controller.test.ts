@@ -6,7 +6,7 @@ import { EVENT_STORE } from '../../src/application/ports/event-store';
 import { READ_STORE } from '../../src/application/ports/read-store';
 import { APP_CONFIG } from '../../src/infrastructure/config/config';
 import { HealthController } from '../../src/infrastructure/http/system/health.controller';
-import { ProjectionRunner } from '../../src/projections/projection-runner';
+import { READ_MODELS_PROGRESS } from '../../src/projections/read-models-progress';
 
 /** /health with stand-in stores: one backend answering, the other not. */
 async function healthWith(readStoreFails: boolean): Promise<INestApplicationContext> {
@@ -28,7 +28,7 @@ async function healthWith(readStoreFails: boolean): Promise<INestApplicationCont
         provide: APP_CONFIG,
         useValue: { eventStore: 'kurrentdb', readStore: 'mongodb', projections: 'external' },
       },
-      { provide: ProjectionRunner, useValue: { checkpoint: 40 } },
+      { provide: READ_MODELS_PROGRESS, useValue: { checkpoint: 40 } },
     ],
   })
   class HealthTestModule {}

@@ -98,6 +98,12 @@ export interface EventStore {
   subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncIterable<StoredEvent>;
   /** Position of the newest event, 0 when empty. */
   headPosition(): Promise<number>;
+  /**
+   * Calls `listener` after appends committed through this store (several at once may be told once),
+   * so that a subscriber elsewhere in the process (another thread) can be woken; returns the function
+   * that stops it. Absent where subscribers are woken by the store itself (KurrentDB pushes events).
+   */
+  onAppended?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -69,6 +69,10 @@ export class EncryptingEventStore implements EventStore {
     return this.inner.headPosition();
   }
 
+  get onAppended(): EventStore['onAppended'] {
+    return this.inner.onAppended?.bind(this.inner);
+  }
+
   async close(): Promise<void> {
     await this.inner.close();
     for (const resource of this.owned) await resource.close();

@@ -7,7 +7,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ProjectionRunner } from '../../projections/projection-runner';
+import { READ_MODELS_PROGRESS, type ReadModelsProgress } from '../../projections/read-models-progress';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
 const POSITION = /^\d{1,15}$/;
@@ -31,11 +31,11 @@ export function requestedMinPosition(request: FastifyRequest): number | undefine
 
 /** Waits, briefly, until the read models reflect global position N; 503 if they still do not. */
 export async function readModelsReach(
-  runner: ProjectionRunner,
+  progress: Pick<ReadModelsProgress, 'waitFor'>,
   position: number,
   waitMs: number,
 ): Promise<void> {
-  if (await runner.waitFor(position, waitMs)) return;
+  if (await progress.waitFor(position, waitMs)) return;
   throw new ServiceUnavailableException(
     `read models have not reached position ${position} within ${waitMs} ms; retry shortly`,
   );
@@ -51,13 +51,13 @@ export async function readModelsReach(
 @Injectable()
 export class ConsistencyGuard implements CanActivate {
   constructor(
-    private readonly runner: ProjectionRunner,
+    @Inject(READ_MODELS_PROGRESS) private readonly progress: ReadModelsProgress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const position = requestedMinPosition(context.switchToHttp().getRequest<FastifyRequest>());
-    if (position !== undefined) await readModelsReach(this.runner, position, this.config.consistencyWaitMs);
+    if (position !== undefined) await readModelsReach(this.progress, position, this.config.consistencyWaitMs);
     return true;
   }
 }

@@ -16,8 +16,8 @@ export function startWriterThread(data: WriterData): Worker {
 
 /**
  * The event store's side of its writer thread (see ThreadWriter): appends that arrive in the same
- * turn commit together, at most one group in flight, and a promise settles only once its group's
- * COMMIT has completed, so a resolved append is durable. If the thread dies, those in flight reject
+ * turn go together, the thread commits whatever has reached it, and a promise settles only once its
+ * group's COMMIT has completed, so a resolved append is durable. If the thread dies, those in flight reject
  * with an "unknown outcome" error (retrying them with the same event ids is safe) and later appends
  * are refused.
  */

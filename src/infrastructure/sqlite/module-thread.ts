@@ -12,16 +12,44 @@ export function startModuleThread(
   resourceLimits?: ResourceLimits,
 ): Worker {
   const limits = resourceLimits ? { resourceLimits } : {};
+  const start = (execArgv: string[]): Worker => {
+    if (__filename.endsWith('.js')) {
+      return new Worker(join(directory, `${name}.js`), { execArgv, workerData, ...limits });
+    }
+    return new Worker(join(__dirname, 'typescript-thread.js'), {
+      argv: [join(directory, `${name}.ts`)],
+      execArgv: withoutTsNodeHooks(execArgv),
+      workerData,
+      ...limits,
+    });
+  };
   const execArgv = withoutHeapFlags(process.execArgv);
-  if (__filename.endsWith('.js')) {
-    return new Worker(join(directory, `${name}.js`), { execArgv, workerData, ...limits });
+  try {
+    return start(execArgv);
+  } catch (error) {
+    // Any other V8 option (--trace-gc, --stack-trace-limit=…) or process-wide one is refused too;
+    // the refusal names them: the thread starts without them.
+    const refused = refusedFlags(error);
+    if (refused.length === 0) throw error;
+    return start(withoutFlags(execArgv, refused));
   }
-  return new Worker(join(__dirname, 'typescript-thread.js'), {
-    argv: [join(directory, `${name}.ts`)],
-    execArgv: withoutTsNodeHooks(execArgv),
-    workerData,
-    ...limits,
-  });
+}
+
+/** The options a Worker refused (ERR_WORKER_INVALID_EXEC_ARGV lists them after the colon). */
+export function refusedFlags(error: unknown): string[] {
+  if ((error as { code?: unknown } | null)?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return [];
+  const message = (error as Error).message;
+  const listed = message.slice(message.indexOf(':') + 1);
+  return listed
+    .split(',')
+    .map((flag) => flag.trim())
+    .filter((flag) => flag.startsWith('-'));
+}
+
+/** `execArgv` less the given options, whether written `--flag=value` or `--flag`. */
+export function withoutFlags(execArgv: readonly string[], flags: readonly string[]): string[] {
+  const names = new Set(flags.map((flag) => flag.split('=')[0]!));
+  return execArgv.filter((arg) => !names.has(arg.split('=')[0]!));
 }
 
 /** V8's heap sizes are the process's: a thread refuses to start with them (its own are `resourceLimits`). */

@@ -90,6 +90,8 @@ export class SqliteEventStore implements EventStore {
   /** Bumped after every commit in this process; lets a subscription notice appends it did not wait for. */
   private appendCount = 0;
   private readonly waiters = new Set<() => void>();
+  private readonly appendListeners = new Set<() => void>();
+  private appendsToTell = false;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -181,6 +183,19 @@ export class SqliteEventStore implements EventStore {
     return this.selectHead.get() ?? 0;
   }
 
+  onAppended(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /**
+   * Another connection (a thread or process) has appended: subscriptions look at once, instead of at
+   * their next poll.
+   */
+  noticeAppends(): void {
+    this.notifyAppended();
+  }
+
   /** Commits what is pending, ends the writer thread, then closes the read connection. */
   async close(): Promise<void> {
     if (!this.closing) {
@@ -199,6 +214,13 @@ export class SqliteEventStore implements EventStore {
   private notifyAppended(): void {
     this.appendCount += 1;
     this.wakeWaiters();
+    if (this.appendListeners.size === 0 || this.appendsToTell) return;
+    // A group's appends settle one after another: their listeners are told once, after them all.
+    this.appendsToTell = true;
+    queueMicrotask(() => {
+      this.appendsToTell = false;
+      for (const listener of this.appendListeners) listener();
+    });
   }
 
   private wakeWaiters(): void {

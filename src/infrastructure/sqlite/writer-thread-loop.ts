@@ -10,9 +10,11 @@ export interface GroupWriter<Unit, Value> {
 }
 
 /**
- * The body of a writer thread (started by writer-thread.ts): opens its connection, then commits each
- * group it is sent and answers once the COMMIT has completed. An error while opening, or any other
- * uncaught error, ends the thread; the main thread then refuses further units.
+ * The body of a writer thread (started by writer-thread.ts): opens its connection, then commits the
+ * groups it is sent and answers each once the COMMIT has completed. Groups that arrived while it was
+ * committing are committed together, in one transaction (each unit still in its own savepoint, in the
+ * order sent), and answered one by one, in order. An error while opening, or any other uncaught
+ * error, ends the thread; the main thread then refuses further units.
  */
 export function serveWriterThread<Unit, Value>(
   open: () => GroupWriter<Unit, Value>,
@@ -23,27 +25,57 @@ export function serveWriterThread<Unit, Value>(
   const writer = open();
   port.postMessage({ type: 'ready' } satisfies FromWriterThread<Value>);
 
-  port.on('message', (message: ToWriterThread<Unit>) => {
-    if (message.type === 'close') {
+  let waiting: (readonly Unit[])[] = [];
+  let closing = false;
+  let scheduled = false;
+
+  const commitWaiting = (): void => {
+    scheduled = false;
+    const groups = waiting;
+    waiting = [];
+    if (groups.length > 0) {
+      for (const answer of commitTogether(writer, groups, errors)) port.postMessage(answer);
+    }
+    if (closing) {
       writer.close();
       port.postMessage({ type: 'closed' } satisfies FromWriterThread<Value>);
       port.close();
-      return;
     }
-    let answer: FromWriterThread<Value>;
-    try {
-      const outcomes = writer.writeGroup(message.units);
-      answer = {
-        type: 'committed',
-        outcomes: outcomes.map((outcome) =>
-          outcome.ok
-            ? { ok: true, value: outcome.value }
-            : { ok: false, error: errors.describe(outcome.error) },
-        ),
-      };
-    } catch (error) {
-      answer = { type: 'failed', error: errors.describe(error) };
+  };
+
+  port.on('message', (message: ToWriterThread<Unit>) => {
+    if (message.type === 'close') closing = true;
+    else waiting.push(message.units);
+    // After every message already received: they all go into the next transaction.
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(commitWaiting);
     }
-    port.postMessage(answer);
   });
+}
+
+/** One transaction for several groups; one answer per group, in order. */
+function commitTogether<Unit, Value>(
+  writer: GroupWriter<Unit, Value>,
+  groups: readonly (readonly Unit[])[],
+  errors: ErrorCodec,
+): FromWriterThread<Value>[] {
+  let outcomes: UnitOutcome<Value>[];
+  try {
+    outcomes = writer.writeGroup(groups.flat());
+  } catch (error) {
+    const failed: FromWriterThread<Value> = { type: 'failed', error: errors.describe(error) };
+    return groups.map(() => failed);
+  }
+  let next = 0;
+  return groups.map((group) => ({
+    type: 'committed',
+    outcomes: outcomes
+      .slice(next, (next += group.length))
+      .map((outcome) =>
+        outcome.ok
+          ? { ok: true, value: outcome.value }
+          : { ok: false, error: errors.describe(outcome.error) },
+      ),
+  }));
 }

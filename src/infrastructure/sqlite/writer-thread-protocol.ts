@@ -7,7 +7,10 @@ import Database from 'better-sqlite3';
  */
 
 export type ToWriterThread<Unit> =
-  /** Units of work that arrived together: one transaction, one savepoint each, in this order. */
+  /**
+   * Units of work that arrived together: one savepoint each, in this order, in one transaction with
+   * any other groups the thread has received by then; answered by one message of its own.
+   */
   | { readonly type: 'group'; readonly units: readonly Unit[] }
   /** Close the connection and answer 'closed'; nothing follows. */
   | { readonly type: 'close' };
@@ -18,7 +21,7 @@ export type UnitAnswer<Value> =
 export type FromWriterThread<Value> =
   /** The write connection is open: from now on a thread that dies may have committed a group. */
   | { readonly type: 'ready' }
-  /** The group's transaction committed; one answer per unit, in the group's order. */
+  /** The group's transaction committed; one answer per unit, in the group's order (groups answered in order). */
   | { readonly type: 'committed'; readonly outcomes: readonly UnitAnswer<Value>[] }
   /** The group's transaction failed and was rolled back: nothing of the group is stored. */
   | { readonly type: 'failed'; readonly error: ErrorDescription }

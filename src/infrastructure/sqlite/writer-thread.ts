@@ -33,12 +33,14 @@ interface Pending<Unit, Value> {
 
 /**
  * A store's side of its writer thread: group commit across threads. Units of work that arrive in the
- * same turn of the event loop are sent together as one group, which the thread commits in one
- * transaction (one savepoint per unit). At most one group is in flight: units that arrive meanwhile
- * accumulate here and go as the next group as soon as the thread answers, so groups commit in the
- * order their units arrived, and each group sees every earlier one. A promise settles only once its
- * group's COMMIT has completed (or failed), so a resolved unit is committed and visible to any
- * connection that reads afterwards.
+ * same turn of the event loop are sent together as one group, at the end of the turn, without waiting
+ * for the answers to earlier groups: the thread commits, in one transaction (one savepoint per unit),
+ * every group it has received by the time it starts a commit, so its commits follow one another as
+ * fast as the disk allows whatever this event loop is busy with, and groups commit in the order their
+ * units arrived, each seeing every earlier one. (Waiting for each answer before sending the next group
+ * tied the commits to this thread's turns: under load a turn of many requests took milliseconds, and
+ * so did every round trip.) A promise settles only once its group's COMMIT has completed (or failed),
+ * so a resolved unit is committed and visible to any connection that reads afterwards.
  *
  * The thread starts with the first unit (a store that is only read never starts one). If it dies,
  * every pending unit is rejected (those in flight with an "unknown outcome" error) and later units
@@ -47,7 +49,8 @@ interface Pending<Unit, Value> {
 export class ThreadWriter<Unit, Value> {
   private thread: WriterThread | null = null;
   private pending: Pending<Unit, Value>[] = [];
-  private inFlight: readonly Pending<Unit, Value>[] | null = null;
+  /** Groups sent and not yet answered, oldest first: the thread answers them in this order. */
+  private inFlight: (readonly Pending<Unit, Value>[])[] = [];
   private scheduled = false;
   /** Set once the thread has died: why units are refused. */
   private failure: Error | null = null;
@@ -74,7 +77,7 @@ export class ThreadWriter<Unit, Value> {
     return new Promise<Value>((resolve, reject) => {
       this.pending.push({ unit, resolve, reject });
       this.updateRef();
-      if (!this.scheduled && !this.inFlight) this.sendOnNextTurn();
+      if (!this.scheduled) this.sendOnNextTurn();
     });
   }
 
@@ -105,7 +108,7 @@ export class ThreadWriter<Unit, Value> {
     const thread = this.thread;
     if (!thread) return;
     this.send();
-    if (this.inFlight || this.pending.length > 0) {
+    if (this.inFlight.length > 0 || this.pending.length > 0) {
       await new Promise<void>((resolve) => (this.onIdle = resolve));
     }
     if (this.failure) return;
@@ -125,10 +128,9 @@ export class ThreadWriter<Unit, Value> {
   }
 
   private send(): void {
-    if (!this.thread || this.inFlight || this.pending.length === 0 || this.failure) return;
+    if (!this.thread || this.pending.length === 0 || this.failure) return;
     const group = this.pending;
     this.pending = [];
-    this.inFlight = group;
     try {
       this.thread.postMessage({
         type: 'group',
@@ -136,8 +138,12 @@ export class ThreadWriter<Unit, Value> {
       } satisfies ToWriterThread<Unit>);
     } catch (error) {
       // Not sent (e.g. a value that cannot be cloned): nothing of the group was stored.
-      this.settle({ type: 'failed', error: { kind: 'other', name: 'Error', message: String(error) } });
+      const failure = this.errors.rebuild({ kind: 'other', name: 'Error', message: String(error) });
+      for (const pending of group) pending.reject(failure);
+      this.afterAnswer();
+      return;
     }
+    this.inFlight.push(group);
   }
 
   private receive(message: FromWriterThread<Value>): void {
@@ -154,8 +160,7 @@ export class ThreadWriter<Unit, Value> {
   }
 
   private settle(answer: Extract<FromWriterThread<Value>, { type: 'committed' | 'failed' }>): void {
-    const group = this.inFlight ?? [];
-    this.inFlight = null;
+    const group = this.inFlight.shift() ?? [];
     if (answer.type === 'failed') {
       const error = this.errors.rebuild(answer.error);
       for (const pending of group) pending.reject(error);
@@ -171,13 +176,13 @@ export class ThreadWriter<Unit, Value> {
           );
       });
     }
-    // The next group goes after the answered units' continuations, with whatever else arrives in
-    // this turn.
-    if (this.pending.length > 0) this.sendOnNextTurn();
-    else {
-      this.updateRef();
-      this.onIdle?.();
-    }
+    this.afterAnswer();
+  }
+
+  private afterAnswer(): void {
+    if (this.inFlight.length > 0 || this.pending.length > 0) return;
+    this.updateRef();
+    this.onIdle?.();
   }
 
   private die(how: string, cause?: Error): void {
@@ -186,9 +191,9 @@ export class ThreadWriter<Unit, Value> {
     const opening = this.thread && !this.ready ? ` before opening ${file}` : '';
     const thread = `${this.labels.thread} ${how}${opening}`;
     this.failure = new Error(`${thread}: ${units} are refused (restart the process)`, { cause });
-    const inFlight = this.inFlight ?? [];
+    const inFlight = this.inFlight.flat();
     const pending = this.pending;
-    this.inFlight = null;
+    this.inFlight = [];
     this.pending = [];
     const outcome = this.ready ? 'whether it was stored is unknown' : 'nothing was stored';
     for (const waiting of inFlight)
@@ -202,7 +207,7 @@ export class ThreadWriter<Unit, Value> {
   /** A writer with units to answer keeps the process alive; an idle one does not. */
   private updateRef(): void {
     if (!this.thread) return;
-    if (this.inFlight || this.pending.length > 0 || this.closing) this.thread.ref();
+    if (this.inFlight.length > 0 || this.pending.length > 0 || this.closing) this.thread.ref();
     else this.thread.unref();
   }
 }

@@ -1,6 +1,6 @@
 import type { PublicCertificateView } from '../../../src/application/certificate/certificate-queries';
 import { PublicViewCache } from '../../../src/infrastructure/http/certificate/public-view-cache';
-import type { CommitListener } from '../../../src/projections/projection-runner';
+import type { CommitListener } from '../../../src/projections/read-models-progress';
 import { PUBLIC_CERTIFICATES } from '../../../src/projections/public-certificates';
 
 function view(code: string, status: 'valid' | 'revoked' = 'valid'): PublicCertificateView {
@@ -38,10 +38,10 @@ describe('PublicViewCache', () => {
     expect(await cache.get('C1', read)).toEqual(view('C1'));
     expect(await cache.get('C1', read)).toEqual(view('C1'));
     expect(read).toHaveBeenCalledTimes(1);
-    r.listener!.committed([{ collection: 'workers', id: 'C1', doc: {} }]);
+    r.listener!.committed([{ collection: 'workers', id: 'C1' }]);
     await cache.get('C1', read);
     expect(read).toHaveBeenCalledTimes(1);
-    r.listener!.committed([{ collection: PUBLIC_CERTIFICATES, id: 'C1', doc: { status: 'revoked' } }]);
+    r.listener!.committed([{ collection: PUBLIC_CERTIFICATES, id: 'C1' }]);
     const revoked = jest.fn(async () => view('C1', 'revoked'));
     expect((await cache.get('C1', revoked)).status).toBe('revoked');
     expect(revoked).toHaveBeenCalledTimes(1);
@@ -65,7 +65,7 @@ describe('PublicViewCache', () => {
     const cache = new PublicViewCache(r, 100);
     let finish: (v: PublicCertificateView) => void = () => undefined;
     const pending = cache.get('C1', () => new Promise((resolve) => (finish = resolve)));
-    r.listener!.committed([{ collection: PUBLIC_CERTIFICATES, id: 'C1', doc: { status: 'revoked' } }]);
+    r.listener!.committed([{ collection: PUBLIC_CERTIFICATES, id: 'C1' }]);
     finish(view('C1'));
     await pending;
     expect(cache.size).toBe(0);

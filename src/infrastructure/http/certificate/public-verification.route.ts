@@ -4,7 +4,7 @@ import type { PathItemObject, SchemaObject } from '@nestjs/swagger';
 import { findPublicCertificate } from '../../../application/certificate/certificate-queries';
 import { parseCertificateCode } from '../../../domain/certificate/certificate-code';
 import { READ_STORE, type ReadStore } from '../../../application/ports/read-store';
-import { ProjectionRunner } from '../../../projections/projection-runner';
+import { READ_MODELS_PROGRESS, type ReadModelsProgress } from '../../../projections/read-models-progress';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { readModelsReach, requestedMinPosition } from '../consistency.guard';
 import { sendError } from '../error.filter';
@@ -101,10 +101,10 @@ export const publicVerificationOpenApi: PathItemObject = {
  */
 export function registerPublicVerificationRoute(fastify: FastifyInstance, app: NestFastifyApplication): void {
   const readStore = app.get<symbol, ReadStore>(READ_STORE);
-  const runner = app.get(ProjectionRunner);
+  const progress = app.get<symbol, ReadModelsProgress>(READ_MODELS_PROGRESS);
   const rateLimit = app.get(PublicRateLimit);
   const { consistencyWaitMs, publicViewCacheSize } = app.get<symbol, AppConfig>(APP_CONFIG);
-  const cache = new PublicViewCache(runner, publicViewCacheSize);
+  const cache = new PublicViewCache(progress, publicViewCacheSize);
   const lookUp = async (typed: string) => {
     // Canonical first (a mistyped code is a 400 here): the cache is keyed as the read models are.
     const code = parseCertificateCode(typed);
@@ -127,7 +127,7 @@ export function registerPublicVerificationRoute(fastify: FastifyInstance, app: N
       const position = requestedMinPosition(request);
       return position === undefined
         ? lookUp(code)
-        : readModelsReach(runner, position, consistencyWaitMs).then(() => lookUp(code));
+        : readModelsReach(progress, position, consistencyWaitMs).then(() => lookUp(code));
     },
   });
 }

@@ -1,7 +1,10 @@
 import type { PublicCertificateView } from '../../../application/certificate/certificate-queries';
-import type { DocumentChange } from '../../../application/ports/read-store';
 import { PUBLIC_CERTIFICATES } from '../../../projections/public-certificates';
-import type { CommitListener, ProjectionRunner } from '../../../projections/projection-runner';
+import type {
+  ChangedDocument,
+  CommitListener,
+  ReadModelsProgress,
+} from '../../../projections/read-models-progress';
 
 /**
  * Public views by code, kept in memory so that a verification at the door costs no read-store round
@@ -16,7 +19,7 @@ export class PublicViewCache implements CommitListener {
   private generation = 0;
 
   constructor(
-    private readonly runner: Pick<ProjectionRunner, 'seesEveryChange' | 'listen'>,
+    private readonly runner: Pick<ReadModelsProgress, 'seesEveryChange' | 'listen'>,
     /** 0: never remembers, every answer comes from the read store. */
     private readonly maxEntries: number,
   ) {
@@ -43,7 +46,7 @@ export class PublicViewCache implements CommitListener {
     return view;
   }
 
-  committed(changes: readonly DocumentChange[]): void {
+  committed(changes: readonly ChangedDocument[]): void {
     for (const change of changes) {
       if (change.collection !== PUBLIC_CERTIFICATES) continue;
       this.generation++;

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/terminus';
 import { EVENT_STORE, type EventStore } from '../../../application/ports/event-store';
 import { READ_STORE, type ReadStore } from '../../../application/ports/read-store';
-import { ProjectionRunner } from '../../../projections/projection-runner';
+import { READ_MODELS_PROGRESS, type ReadModelsProgress } from '../../../projections/read-models-progress';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { CHECKPOINT_NAME } from '../../read-models';
 import { PublicRoute } from '../auth';
@@ -34,7 +34,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly runner: ProjectionRunner,
+    @Inject(READ_MODELS_PROGRESS) private readonly progress: ReadModelsProgress,
   ) {}
 
   /**
@@ -53,7 +53,7 @@ export class HealthController {
       () =>
         this.probe('readStore', this.config.readStore, () => this.readStore.getCheckpoint(CHECKPOINT_NAME)),
     ]);
-    const position = this.runner.checkpoint;
+    const position = this.progress.checkpoint;
     return {
       ...result,
       eventStore: { backend: this.config.eventStore, head },
