@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { PathItemObject, SchemaObject } from '@nestjs/swagger';
 import { findPublicCertificate } from '../../../application/certificate/certificate-queries';
@@ -10,6 +10,8 @@ import { readModelsReach, requestedMinPosition } from '../consistency.guard';
 import { sendError } from '../error.filter';
 import { PublicRateLimit } from '../public-rate-limit';
 import { PublicViewCache } from './public-view-cache';
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Served by Fastify itself, outside Nest's router: the global prefix is spelled out. */
 const PATH = '/api/v1/public/certificates/:code';
@@ -104,11 +106,16 @@ export function registerPublicVerificationRoute(fastify: FastifyInstance, app: N
   const progress = app.get<symbol, ReadModelsProgress>(READ_MODELS_PROGRESS);
   const rateLimit = app.get(PublicRateLimit);
   const { consistencyWaitMs, publicViewCacheSize } = app.get<symbol, AppConfig>(APP_CONFIG);
-  const cache = new PublicViewCache(progress, publicViewCacheSize);
-  const lookUp = async (typed: string) => {
+  // Views are kept as sent: a view answered from memory is not serialized again.
+  const cache = new PublicViewCache<string>(progress, publicViewCacheSize);
+  const lookUp = (typed: string, reply: FastifyReply): string | Promise<string> => {
     // Canonical first (a mistyped code is a 400 here): the cache is keyed as the read models are.
     const code = parseCertificateCode(typed);
-    return cache.get(code, () => findPublicCertificate(readStore, code));
+    // The 200 response schema's serializer: only its fields can leave.
+    return cache.get(
+      code,
+      async () => reply.serialize(await findPublicCertificate(readStore, code)) as string,
+    );
   };
   fastify.route<{ Params: { code: string } }>({
     method: 'GET',
@@ -125,9 +132,11 @@ export function registerPublicVerificationRoute(fastify: FastifyInstance, app: N
       // The limit first (a refused request costs nothing, not even a wait), then minPosition.
       rateLimit.enforce(request, reply);
       const position = requestedMinPosition(request);
+      // Already serialized: sent as it is.
+      void reply.type(JSON_CONTENT_TYPE);
       return position === undefined
-        ? lookUp(code)
-        : readModelsReach(progress, position, consistencyWaitMs).then(() => lookUp(code));
+        ? lookUp(code, reply)
+        : readModelsReach(progress, position, consistencyWaitMs).then(() => lookUp(code, reply));
     },
   });
 }

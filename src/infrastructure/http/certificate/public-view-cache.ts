@@ -7,14 +7,15 @@ import type {
 } from '../../../projections/read-models-progress';
 
 /**
- * Public views by code, kept in memory so that a verification at the door costs no read-store round
- * trip. Exact, not time-based: an entry is dropped the moment the projection runner commits a change
- * to that certificate's public view. So it is used only while this process's runner is the read
- * models' only writer (`seesEveryChange`); otherwise (standing by for the lease, projections run by
- * another process, after an error) every answer comes from the read store, and the cache is emptied.
+ * Public views by code (as the route sends them: serialized), kept in memory so that a verification
+ * at the door costs no read-store round trip. Exact, not time-based: an entry is dropped the moment
+ * the projections commit a change to that certificate's public view. So it is used only while they
+ * vouch for being the read models' only writer (`seesEveryChange`); otherwise (standing by for the
+ * lease, projections run by another process, after an error) every answer comes from the read store,
+ * and the cache is emptied.
  */
-export class PublicViewCache implements CommitListener {
-  private readonly views = new Map<string, PublicCertificateView>();
+export class PublicViewCache<V = PublicCertificateView> implements CommitListener {
+  private readonly views = new Map<string, V>();
   /** Bumped by every change, so a read that raced a commit is not remembered. */
   private generation = 0;
 
@@ -26,8 +27,11 @@ export class PublicViewCache implements CommitListener {
     runner.listen(this);
   }
 
-  /** Answers a view read through the cache: `read` runs only when the cache cannot answer. */
-  async get(code: string, read: () => Promise<PublicCertificateView>): Promise<PublicCertificateView> {
+  /**
+   * Answers a view read through the cache: `read` runs only when the cache cannot answer. A view it
+   * holds is answered at once (not through a promise).
+   */
+  get(code: string, read: () => Promise<V>): V | Promise<V> {
     if (this.maxEntries === 0) return read();
     if (!this.runner.seesEveryChange) {
       if (this.views.size > 0) this.forgotten();
@@ -41,9 +45,10 @@ export class PublicViewCache implements CommitListener {
       return known;
     }
     const generation = this.generation;
-    const view = await read();
-    if (generation === this.generation && this.runner.seesEveryChange) this.remember(code, view);
-    return view;
+    return read().then((view) => {
+      if (generation === this.generation && this.runner.seesEveryChange) this.remember(code, view);
+      return view;
+    });
   }
 
   committed(changes: readonly ChangedDocument[]): void {
@@ -63,7 +68,7 @@ export class PublicViewCache implements CommitListener {
     return this.views.size;
   }
 
-  private remember(code: string, view: PublicCertificateView): void {
+  private remember(code: string, view: V): void {
     if (this.views.size >= this.maxEntries) {
       const oldest = this.views.keys().next().value;
       if (oldest !== undefined) this.views.delete(oldest);
