@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { CommandMetadata, Decider, Decision, DomainEvent } from '../domain/decider';
 import { DomainError, conflict } from '../domain/errors';
 import { derivedId, type CommandContext } from './command-context';
 import { CLOCK, type Clock } from './ports/clock';
+import { jsonCopy } from './json-copy';
 import { WrittenStreams } from './written-streams';
 import {
   EVENT_STORE,
@@ -45,6 +46,13 @@ export interface ExecuteOptions<E, S> {
 const MAX_ATTEMPTS = 5;
 
 /**
+ * How many streams the processor remembers folded (WrittenStreams). A service's 50 connections work
+ * a few streams each; a bulk loader with thousands of entities in flight provides a larger number.
+ */
+export const STREAM_MEMORY = Symbol('StreamMemory');
+const DEFAULT_STREAM_MEMORY = 500;
+
+/**
  * The load → evolve → decide → append loop, written once for every aggregate.
  * Concurrency is optimistic: appends pass the revision that was read; a concurrent writer makes
  * the append fail, and the command is decided again on fresh state (unless the client pinned a
@@ -54,12 +62,15 @@ const MAX_ATTEMPTS = 5;
  */
 @Injectable()
 export class CommandProcessor {
-  private readonly written = new WrittenStreams();
+  private readonly written: WrittenStreams;
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Optional() @Inject(STREAM_MEMORY) streamMemory?: number,
+  ) {
+    this.written = new WrittenStreams(streamMemory ?? DEFAULT_STREAM_MEMORY);
+  }
 
   async load<E extends DomainEvent, S>(
     decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>,
@@ -166,7 +177,7 @@ export class CommandProcessor {
       return;
     }
     const event: StoredEvent = {
-      ...(JSON.parse(JSON.stringify(appended[0])) as EventToAppend),
+      ...jsonCopy(appended[0]!),
       streamId: stream.streamId,
       revision: result.nextExpectedRevision,
       position: result.position,

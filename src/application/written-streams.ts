@@ -23,7 +23,7 @@ function carriesPersonalData(event: { readonly data: Readonly<Record<string, unk
 export class WrittenStreams {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly capacity = 500) {}
+  constructor(private readonly capacity: number) {}
 
   /** The stream as `folder` (the decider) left it, if remembered. */
   get<S>(folder: object, streamId: string): LoadedStream<S> | undefined {

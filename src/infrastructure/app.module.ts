@@ -24,7 +24,7 @@ import {
 import { ChangeCertificateHandler } from '../application/certificate/change-certificate';
 import { IssueCertificateHandler } from '../application/certificate/issue-certificate';
 import { RateCertificateHandler } from '../application/certificate/rate-certificate';
-import { CommandProcessor } from '../application/command-processor';
+import { CommandProcessor, STREAM_MEMORY } from '../application/command-processor';
 import { CLOCK, systemClock, type Clock } from '../application/ports/clock';
 import { EVENT_STORE, type EventStore } from '../application/ports/event-store';
 import { IDENTITY_HASHER } from '../application/ports/identity-hasher';
@@ -106,6 +106,8 @@ export interface AppOptions {
   readonly clock?: Clock;
   /** False for bulk loaders (the data generator) that rebuild the read models once at the end. */
   readonly followProjections?: boolean;
+  /** Streams the command processor remembers folded (see STREAM_MEMORY); its default otherwise. */
+  readonly streamMemory?: number;
 }
 
 @Module({})
@@ -131,6 +133,9 @@ export class AppModule {
         { provide: APP_OPTIONS, useValue: options },
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
+        ...(options.streamMemory !== undefined
+          ? [{ provide: STREAM_MEMORY, useValue: options.streamMemory }]
+          : []),
         {
           provide: EVENT_STORE,
           useFactory: async (cipher: PersonalDataCipher) =>

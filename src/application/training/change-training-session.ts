@@ -123,14 +123,22 @@ export class ChangeTrainingSessionHandler implements ICommandHandler<
     const after = await this.processor.load(trainingSessionDecider, stream);
     let position = outcome.position;
     if (after.state.status === 'scheduled') {
-      for (const credit of creditsFor(change, after.state, this.rules.passMark)) {
-        const credited = await this.processor.execute(
-          trainingRecordDecider,
-          streams.trainingRecord(credit.data.workerId),
-          (_state, metadata) => ({ ...credit, metadata }) as CreditClassHours | CreditExamScore,
-          context,
-        );
-        position = Math.max(position, credited.position);
+      // Each worker's record is a stream of its own: credited all at once (their appends share
+      // commits), and answered once every credit has been tried. One that failed is retried with the
+      // command, whose event ids make the credits already written no-ops.
+      const credits = await Promise.allSettled(
+        creditsFor(change, after.state, this.rules.passMark).map((credit) =>
+          this.processor.execute(
+            trainingRecordDecider,
+            streams.trainingRecord(credit.data.workerId),
+            (_state, metadata) => ({ ...credit, metadata }) as CreditClassHours | CreditExamScore,
+            context,
+          ),
+        ),
+      );
+      for (const credit of credits) {
+        if (credit.status === 'rejected') throw credit.reason;
+        position = Math.max(position, credit.value.position);
       }
     }
     return { id: sessionId, revision: outcome.revision, position, created: false };

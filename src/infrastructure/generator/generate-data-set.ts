@@ -71,7 +71,12 @@ export async function generateDataSet(options: GenerateOptions): Promise<Generat
 
   const started = process.hrtime.bigint();
   const app = await NestFactory.createApplicationContext(
-    AppModule.register({ config: { ...loadConfig({}), dataDir: options.dataDir }, followProjections: false }),
+    AppModule.register({
+      config: { ...loadConfig({}), dataDir: options.dataDir },
+      followProjections: false,
+      // Every cohort in flight keeps its certificates', training records' and session's streams.
+      streamMemory: (options.concurrency ?? DEFAULT_CONCURRENCY) * (COHORT_SIZE * 3 + 1) * 2,
+    }),
     { logger: false },
   );
   // Every command is counted up front, so the progress bar has an honest end.
