@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const rebuildRate = rebuild.position / rebuild.seconds;
     rows.push({
       measure: `projection rebuild (${rebuild.position.toLocaleString('en')} events)`,
-      ours: `${fmt(rebuildRate)} events/s (${rebuild.seconds.toFixed(1)} s)`,
+      ours: `${fmt(rebuildRate)} events/s (${rebuild.seconds.toFixed(1)} s: threads ${rebuild.phases.firstThread.toFixed(1)} / ${rebuild.phases.secondThread.toFixed(1)} s, copy ${rebuild.phases.copy.toFixed(1)} s, indexes ${rebuild.phases.indexes.toFixed(1)} s)`,
       baseline: `${fmt(rawRead.perSecond)} events/s read and parsed`,
       ratio: rebuildRate / rawRead.perSecond,
       target: `≥ 100,000 events/s, ≥ 0.45×${fullScale ? ', ≤ 15 s' : ''}`,
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       values: {
         eventsPerSecond: rebuildRate,
         seconds: rebuild.seconds,
+        phases: rebuild.phases,
         rawEventsPerSecond: rawRead.perSecond,
       },
     });

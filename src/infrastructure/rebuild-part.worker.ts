@@ -6,8 +6,14 @@ import { rebuildPart, type RebuildPart, type RebuildPartOutcome } from './rebuil
 const port = parentPort;
 if (!port) throw new Error('rebuild-part.worker runs in a worker thread (see rebuild.ts)');
 
+const started = process.hrtime.bigint();
 rebuildPart(workerData as RebuildPart).then(
-  (position) => port.postMessage({ ok: true, position } satisfies RebuildPartOutcome),
+  (position) =>
+    port.postMessage({
+      ok: true,
+      position,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    } satisfies RebuildPartOutcome),
   (error: unknown) => {
     const failure = error instanceof Error ? error : new Error(String(error));
     port.postMessage({

@@ -21,11 +21,13 @@ if (config.readStore === 'mongodb') {
 
 function rebuildSqlite(): void {
   rebuildReadModels(config.dataDir, { swap: true, keyEncryptionKeyDir: config.keyEncryptionKeyDir })
-    .then(({ position, seconds, file }) => {
+    .then(({ position, seconds, file, phases }) => {
       const rate = seconds > 0 ? Math.round(position / seconds) : position;
       console.log(
         `rebuilt ${PROJECTION_NAMES.length} projections (${PROJECTION_NAMES.join(', ')}) up to position ${position} ` +
-          `in ${seconds.toFixed(2)} s (${rate} events/s) into ${file}`,
+          `in ${seconds.toFixed(2)} s (${rate} events/s) into ${file}: projected on two threads in ` +
+          `${phases.firstThread.toFixed(1)} and ${phases.secondThread.toFixed(1)} s, part copied in ` +
+          `${phases.copy.toFixed(1)} s, indexes built in ${phases.indexes.toFixed(1)} s`,
       );
     })
     .catch((error: unknown) => {
