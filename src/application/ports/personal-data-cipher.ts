@@ -33,6 +33,12 @@ export interface PersonalDataCipher {
   open(items: readonly SealedItem[]): Promise<(PersonalFields | null)[]>;
   /** Crypto-shredding of one worker's personal data. */
   destroyKey(kid: string, at: string): Promise<void>;
+  /**
+   * Makes the data key of `kid` now, unless it has one, and resolves once it is durable: a seal for
+   * `kid` afterwards does not wait for it. Lets a caller make the key while it does something else
+   * that must come before the first seal.
+   */
+  ensureKey?(kid: string): Promise<void>;
 }
 
 export const PERSONAL_DATA_CIPHER = Symbol('PersonalDataCipher');

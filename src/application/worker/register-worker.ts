@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { agencyDecider } from '../../domain/agency/agency';
 import { notFound } from '../../domain/errors';
@@ -10,6 +10,7 @@ import { workerDecider, refuseUnlessOwnAgency } from '../../domain/worker/worker
 import { derivedId, type CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
 import { IDENTITY_HASHER, type IdentityHasher } from '../ports/identity-hasher';
+import { PERSONAL_DATA_CIPHER, type PersonalDataCipher } from '../ports/personal-data-cipher';
 import { streams } from '../streams';
 import type { WriteResult } from '../write-result';
 
@@ -25,6 +26,7 @@ export class RegisterWorkerHandler implements ICommandHandler<RegisterWorkerComm
   constructor(
     private readonly processor: CommandProcessor,
     @Inject(IDENTITY_HASHER) private readonly identityHasher: IdentityHasher,
+    @Optional() @Inject(PERSONAL_DATA_CIPHER) private readonly cipher?: PersonalDataCipher,
   ) {}
 
   async execute({ data, context }: RegisterWorkerCommand): Promise<WriteResult> {
@@ -35,13 +37,18 @@ export class RegisterWorkerHandler implements ICommandHandler<RegisterWorkerComm
     if (agency.state.status !== 'registered') throw notFound(`agency ${data.agencyId} does not exist`);
 
     const workerId = derivedId('worker', context.commandId);
-    // Rule 1: one ID number, one worker. The reservation is keyed by an HMAC of the number.
-    await this.processor.execute(
-      reservationDecider,
-      streams.identity(this.identityHasher.hash(data.idNumber)),
-      () => ({ type: 'ClaimKey' as const, data: { ownerId: workerId, what: 'this ID number' } }),
-      context,
-    );
+    // Rule 1: one ID number, one worker. The reservation is keyed by an HMAC of the number. The
+    // worker's data key is made meanwhile (both commits are durable before the first event is sealed);
+    // if the number is taken, the key stays, unused, for a retry of this same command.
+    await Promise.all([
+      this.processor.execute(
+        reservationDecider,
+        streams.identity(this.identityHasher.hash(data.idNumber)),
+        () => ({ type: 'ClaimKey' as const, data: { ownerId: workerId, what: 'this ID number' } }),
+        context,
+      ),
+      this.cipher?.ensureKey?.(workerId),
+    ]);
     const outcome = await this.processor.execute(
       workerDecider,
       streams.worker(workerId),

@@ -67,6 +67,10 @@ export class AesGcmPersonalDataCipher implements PersonalDataCipher {
   destroyKey(kid: string, at: string): Promise<void> {
     return this.keys.destroy(kid, at);
   }
+
+  async ensureKey(kid: string): Promise<void> {
+    (await this.keys.getOrCreate(kid)).fill(0);
+  }
 }
 
 function decrypt(key: Buffer, sealed: SealedPersonalData, context: string): PersonalFields {
