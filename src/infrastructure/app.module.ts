@@ -46,6 +46,7 @@ import { ConsistencyGuard } from './http/consistency.guard';
 import { ErrorFilter } from './http/error.filter';
 import { IdempotencyGuard } from './http/idempotency.guard';
 import { PublicRateLimit, PublicRateLimitGuard } from './http/public-rate-limit';
+import { RequestGuards } from './http/request-guards';
 import { StatsController } from './http/stats/stats.controller';
 import { HealthController } from './http/system/health.controller';
 import { SystemController } from './http/system/system.controller';
@@ -157,12 +158,12 @@ export class AppModule {
         CommandProcessor,
         PublicRateLimit,
         Lifecycle,
-        // In this order: who is asking, the public write limit, read-your-writes (GET), then the
-        // Idempotency-Key's claim (writes): nothing is written for a request refused before it.
-        { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: PublicRateLimitGuard },
-        { provide: APP_GUARD, useClass: ConsistencyGuard },
-        { provide: APP_GUARD, useClass: IdempotencyGuard },
+        // Run by RequestGuards, in its order (see there).
+        AuthGuard,
+        PublicRateLimitGuard,
+        ConsistencyGuard,
+        IdempotencyGuard,
+        { provide: APP_GUARD, useClass: RequestGuards },
         { provide: APP_FILTER, useClass: ErrorFilter },
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,

@@ -55,9 +55,10 @@ export class ConsistencyGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** True at once unless the query names a position to wait for. */
+  canActivate(context: ExecutionContext): true | Promise<boolean> {
     const position = requestedMinPosition(context.switchToHttp().getRequest<FastifyRequest>());
-    if (position !== undefined) await readModelsReach(this.progress, position, this.config.consistencyWaitMs);
-    return true;
+    if (position === undefined) return true;
+    return readModelsReach(this.progress, position, this.config.consistencyWaitMs).then(() => true);
   }
 }

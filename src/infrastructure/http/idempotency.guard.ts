@@ -52,12 +52,16 @@ function keyStream(actor: Actor, key: string): string {
 export class IdempotencyGuard implements CanActivate {
   constructor(private readonly processor: CommandProcessor) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** True at once for a request without a key; otherwise once the key is claimed. */
+  canActivate(context: ExecutionContext): true | Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const raw = request.headers['idempotency-key'];
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (request.method === 'GET' || key === undefined || !request.actor) return true;
-    const actor = request.actor;
+    return this.claim(request, request.actor, key);
+  }
+
+  private async claim(request: AuthenticatedRequest, actor: Actor, key: string): Promise<boolean> {
     refuseUnusableKey(key, actor);
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url.split('?')[0]}\n${canonical(request.body ?? null)}`)

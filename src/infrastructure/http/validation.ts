@@ -33,6 +33,8 @@ export class DtoValidationPipe implements PipeTransform {
   constructor(private readonly validation: ValidationPipe) {}
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    // ValidationPipe leaves a custom decorator's value as it is (validateCustomDecorators is off).
+    if (metadata.type === 'custom') return value;
     if (metadata.type === 'body' && typeof metadata.metatype === 'function') {
       const built = dtoChecker(metadata.metatype as new () => object)?.(value);
       if (built !== undefined) return built;
