@@ -32,6 +32,8 @@ export class ProjectionsThread implements FollowedReadModels {
   private readonly waiters = new PositionWaiters();
   private readonly listeners = new Set<CommitListener>();
   private thread: Worker | null = null;
+  /** A thread started and not yet ready. */
+  private starting: Worker | null = null;
   private position = 0;
   private vouchedUntil = 0;
   /** The lease holder of the running thread: dead once the thread is. */
@@ -79,6 +81,9 @@ export class ProjectionsThread implements FollowedReadModels {
     this.restartTimer = null;
     this.stopAppends?.();
     this.stopAppends = null;
+    // One being started again after a crash has nothing to finish yet.
+    await this.starting?.terminate();
+    this.starting = null;
     const thread = this.thread;
     if (thread) {
       const ended = new Promise<void>((resolve) => {
@@ -107,11 +112,13 @@ export class ProjectionsThread implements FollowedReadModels {
       deadHolders: this.deadHolders,
     };
     const thread = startModuleThread(__dirname, 'projections-thread.worker', data);
+    this.starting = thread;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       thread.on('message', (message: FromProjectionsThread) => {
         if (message.type === 'ready') {
           ready = true;
+          this.starting = null;
           this.thread = thread;
           this.holder = message.holder;
           this.backoffMs = 100;
@@ -135,6 +142,7 @@ export class ProjectionsThread implements FollowedReadModels {
       });
       thread.on('exit', (code) => {
         if (!ready) {
+          if (this.starting === thread) this.starting = null;
           reject(new Error(`the projections thread exited (code ${code}) before it was ready`));
           return;
         }
@@ -198,8 +206,9 @@ export class ProjectionsThread implements FollowedReadModels {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       this.launch().catch((error: unknown) => {
+        if (this.stopped) return;
         this.logger.error(`the projections thread could not start again: ${String(error)}`);
-        if (!this.stopped) this.died(1);
+        this.died(1);
       });
     }, delay);
   }

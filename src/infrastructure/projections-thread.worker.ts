@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     isDeadHolder: (holder) => deadHolders.has(holder) || isDeadLocalHolder(holder),
   });
   const runner = createProjectionRunner(eventStore, readStore, lease);
+  /** Until when the main thread was last told this thread vouches for every change. */
+  let vouched = 0;
   runner.listen({
     committed: (changes) => {
       if (changes.length > 0) {
@@ -59,7 +61,6 @@ async function main(): Promise<void> {
     },
   });
 
-  let vouched = 0;
   const vouch = () => {
     const until = runner.vouchesUntil();
     if (until !== vouched) post({ type: 'vouch', until: (vouched = until) });

@@ -104,4 +104,16 @@ describe('ProjectionsThread: the projections on a thread of their own', () => {
     expect(await projections.waitFor(second, 5_000)).toBe(true);
     expect(projections.seesEveryChange).toBe(true);
   });
+
+  it('stops cleanly while a dead thread is being started again, and starts no other', async () => {
+    await projections.start();
+    const inner = projections as unknown as { thread: Worker; starting: Worker | null };
+    await inner.thread.terminate();
+    // Within the backoff, and again once the new thread is being started.
+    await projections.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(inner.starting).toBeNull();
+    expect(projections.seesEveryChange).toBe(false);
+    expect(await projections.waitFor(1, 50)).toBe(false);
+  });
 });

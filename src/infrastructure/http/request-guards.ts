@@ -21,12 +21,11 @@ export class RequestGuards implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    await this.auth.canActivate(context);
-    this.publicWriteLimit.canActivate(context);
+    if (!(await this.auth.canActivate(context))) return false;
+    if (!this.publicWriteLimit.canActivate(context)) return false;
     const waited = this.consistency.canActivate(context);
-    if (waited !== true) await waited;
+    if (waited !== true && !(await waited)) return false;
     const claimed = this.idempotency.canActivate(context);
-    if (claimed !== true) await claimed;
-    return true;
+    return claimed === true || claimed.then((allowed) => allowed);
   }
 }
