@@ -36,15 +36,15 @@ async function main(): Promise<void> {
   const eventStore: EventStore = new EncryptingEventStore(log, new AesGcmPersonalDataCipher(keyStore), [
     keyStore,
   ]);
-  // This thread is already off the main event loop: its commits need no writer thread of their own.
-  const readStore: ReadStore = await openConfiguredReadStore(config, { commitOnThread: false });
+  const readStore: ReadStore = await openConfiguredReadStore(config);
   const deadHolders = new Set(data.deadHolders);
   const lease = projectionLease(config, readStore, {
     isDeadHolder: (holder) => deadHolders.has(holder) || isDeadLocalHolder(holder),
   });
   const runner = createProjectionRunner(eventStore, readStore, lease);
-  /** Until when the main thread was last told this thread vouches for every change. */
+  /** Until when the main thread was last told this thread vouches for every change, and how far it got. */
   let vouched = 0;
+  let told = -1;
   runner.listen({
     committed: (changes) => {
       if (changes.length > 0) {
@@ -56,8 +56,12 @@ async function main(): Promise<void> {
     },
     forgotten: () => post({ type: 'forgotten' }),
     reached: (position) => {
-      vouched = runner.vouchesUntil();
-      post({ type: 'reached', position, vouchesUntil: vouched });
+      // Standing by, the runner re-reads the holder's checkpoint every 50 ms: only news is told.
+      const until = runner.vouchesUntil();
+      if (position === told && until === vouched) return;
+      told = position;
+      vouched = until;
+      post({ type: 'reached', position, vouchesUntil: until });
     },
   });
 

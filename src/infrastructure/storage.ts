@@ -40,17 +40,14 @@ export async function openConfiguredEventStore(
 /** The read store the configuration chooses (READ_STORE); it also keeps the projection leases. */
 export async function openConfiguredReadStore(
   config: Pick<AppConfig, 'readStore' | 'mongodbUrl' | 'dataDir'>,
-  options: { readonly commitOnThread?: boolean } = {},
 ): Promise<ReadStore & LeaseStore> {
   if (config.readStore === 'mongodb') {
     const { MongoReadStore } = await import('./mongodb/mongo-read-store');
     return MongoReadStore.connect(requireUrl(config.mongodbUrl, 'MONGODB_URL'));
   }
-  // Commits (by a projection runner on the main thread) go to a thread of their own, off the event
-  // loop of the service, unless the caller is already off it.
-  return SqliteReadStore.open(readStoreFile(config.dataDir), {
-    commitOnThread: options.commitOnThread ?? true,
-  });
+  // The service's projections commit on a thread of their own (projections-thread.ts), on this
+  // connection: its event loop serves no requests.
+  return SqliteReadStore.open(readStoreFile(config.dataDir));
 }
 
 /** One line saying where events and read models live, for the start-up log. */

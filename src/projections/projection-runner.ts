@@ -9,8 +9,6 @@ import type { ProjectionLease } from './lease-guard';
 import type { Projection } from './projection';
 import { PositionWaiters, type CommitListener, type FollowedReadModels } from './read-models-progress';
 
-export type { CommitListener } from './read-models-progress';
-
 export interface RunnerOptions {
   /** Names the checkpoint; include the projections' version so a new version rebuilds from 0. */
   readonly checkpointName: string;
