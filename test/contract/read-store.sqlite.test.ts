@@ -60,6 +60,103 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     expect(await reopened.getCheckpoint('p')).toBe(500);
     await reopened.close();
   });
+
+  it('updates, deletes and reads documents while loading, copies in a part, and keys every collection by id at the end', async () => {
+    const bulkFile = join(dir, 'bulk-changes.sqlite');
+    const partFile = join(dir, 'bulk-part.sqlite');
+    const part = SqliteReadStore.open(partFile, { bulkLoad: true });
+    await part.ensureCollections([{ name: 'decisions', indexes: [] }]);
+    await part.commit(
+      [
+        { collection: 'decisions', id: 'd1', doc: { id: 'd1', n: 1 } },
+        { collection: 'decisions', id: 'd2', doc: { id: 'd2', n: 2 } },
+      ],
+      [],
+    );
+    await part.commit([{ collection: 'decisions', id: 'd1', doc: { id: 'd1', n: 10 } }], []);
+    await part.close();
+
+    const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
+    await store.ensureCollections([
+      { name: 'workers', indexes: [] },
+      { name: 'decisions', indexes: [] },
+    ]);
+    await store.commit(
+      [
+        { collection: 'workers', id: 'w1', doc: { id: 'w1', v: 1 } },
+        { collection: 'workers', id: 'w2', doc: { id: 'w2', v: 1 } },
+        { collection: 'workers', id: 'w3', doc: { id: 'w3', v: 1 } },
+      ],
+      [{ projection: 'p', position: 3 }],
+    );
+    // A later batch changes a document already written, deletes another, and deletes one never written.
+    await store.commit(
+      [
+        { collection: 'workers', id: 'w1', doc: { id: 'w1', v: 2 } },
+        { collection: 'workers', id: 'w2', doc: null },
+        { collection: 'workers', id: 'nobody', doc: null },
+      ],
+      [{ projection: 'p', position: 5 }],
+    );
+    expect(await store.get('workers', 'w1')).toEqual({ id: 'w1', v: 2 });
+    expect(await store.get('workers', 'w2')).toBeNull();
+    expect(await store.get('workers', 'w3')).toEqual({ id: 'w3', v: 1 });
+    expect(await store.get('workers', 'nobody')).toBeNull();
+    // Deleted, then written again.
+    await store.commit([{ collection: 'workers', id: 'w2', doc: { id: 'w2', v: 3 } }], []);
+    expect(await store.get('workers', 'w2')).toEqual({ id: 'w2', v: 3 });
+
+    await store.copyCollectionsFrom(partFile, ['decisions']);
+    expect(await store.get('decisions', 'd1')).toEqual({ id: 'd1', n: 10 });
+    await store.commit([{ collection: 'decisions', id: 'd2', doc: { id: 'd2', n: 20 } }], []);
+    expect(await store.find('decisions', {})).toEqual([
+      { id: 'd1', n: 10 },
+      { id: 'd2', n: 20 },
+    ]);
+    await store.finishBulkLoad();
+    await store.close();
+
+    const reopened = SqliteReadStore.open(bulkFile);
+    await reopened.ensureCollections([
+      { name: 'workers', indexes: [] },
+      { name: 'decisions', indexes: [] },
+    ]);
+    expect(await reopened.find('workers', {})).toEqual([
+      { id: 'w1', v: 2 },
+      { id: 'w2', v: 3 },
+      { id: 'w3', v: 1 },
+    ]);
+    expect(await reopened.getCheckpoint('p')).toBe(5);
+    // After the load the collections are keyed by id as any other: a write replaces, never duplicates.
+    await reopened.commit([{ collection: 'workers', id: 'w3', doc: { id: 'w3', v: 4 } }], []);
+    expect(await reopened.get('workers', 'w3')).toEqual({ id: 'w3', v: 4 });
+    expect(await reopened.count('workers', {})).toBe(3);
+    await reopened.close();
+
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(bulkFile, { readonly: true });
+    try {
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT doc FROM workers WHERE id = ?').all('w1') as {
+        detail: string;
+      }[];
+      expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING INDEX pk:workers/);
+      expect(() => db.prepare("INSERT INTO workers (id, doc) VALUES ('w1', '{}')").run()).toThrow();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses to bulk load into a file that already holds the collection', async () => {
+    const usedFile = join(dir, 'bulk-used.sqlite');
+    const used = SqliteReadStore.open(usedFile);
+    await used.ensureCollections([{ name: 'workers', indexes: [] }]);
+    await used.close();
+    const store = SqliteReadStore.open(usedFile, { bulkLoad: true });
+    await expect(store.ensureCollections([{ name: 'workers', indexes: [] }])).rejects.toThrow(
+      /fresh file, but workers already exists/,
+    );
+    await store.close();
+  });
 });
 
 describe('SQLite read store, indexes', () => {

@@ -15,6 +15,7 @@ import type {
   ReadDocument,
   ReadStore,
 } from '../../application/ports/read-store';
+import { BulkLoadWrites } from './bulk-load-writes';
 import { openDatabase } from './open-database';
 import {
   CHECKPOINTS_TABLE,
@@ -76,6 +77,11 @@ function indexName(collection: string, field: string): string {
   return `ix:${collection}:${field}`;
 }
 
+/** The unique index on `id` of a collection made by a bulk load (others have a primary key). */
+function idIndexName(collection: string): string {
+  return `pk:${collection}`;
+}
+
 /** The field expression; must be textually identical in queries and index definitions. */
 function fieldExpr(field: string): string {
   return `json_extract(doc, '$.${checkName('field', field)}')`;
@@ -117,8 +123,8 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   /** Lower-cased names of the collections known to exist (SQLite table names are case-insensitive). */
   private readonly collections = new Set<string>();
   private closed = false;
-  /** Indexes held back while bulk loading: SQL to run at `finishBulkLoad()`. */
-  private deferredIndexes: string[] | null = null;
+  /** While bulk loading: the writes, and the indexes held back (SQL to run at `finishBulkLoad()`). */
+  private bulk: { readonly writes: BulkLoadWrites; readonly indexes: string[] } | null = null;
 
   private readonly now: () => number;
   private readonly writes: ReadModelWrites;
@@ -158,7 +164,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       db.pragma('journal_mode = OFF');
       db.pragma('synchronous = OFF');
       db.pragma('locking_mode = EXCLUSIVE');
-      this.deferredIndexes = [];
+      this.bulk = { writes: new BulkLoadWrites(db), indexes: [] };
     }
     db.exec(
       `CREATE TABLE IF NOT EXISTS ${quoteIdent(CHECKPOINTS_TABLE)} ` +
@@ -185,20 +191,31 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       checkCollectionName(spec.name);
       spec.indexes.forEach((field) => checkName('field', field));
     }
+    const bulk = this.bulk;
     this.db.transaction(() => {
       for (const spec of specs) {
         const table = quoteIdent(spec.name);
-        this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
-        this.dropUndeclaredIndexes(spec);
+        if (bulk) {
+          if (this.collections.has(spec.name.toLowerCase())) continue;
+          if (this.tableExists(spec.name)) {
+            throw new Error(`a bulk load fills a fresh file, but ${spec.name} already exists in it`);
+          }
+          // No key while loading (see BulkLoadWrites): the unique index on id comes at the end.
+          this.db.exec(`CREATE TABLE ${table} (id TEXT NOT NULL, doc TEXT NOT NULL)`);
+          bulk.indexes.push(`CREATE UNIQUE INDEX ${quoteIdent(idIndexName(spec.name))} ON ${table} (id)`);
+        } else {
+          this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
+          this.dropUndeclaredIndexes(spec);
+        }
         for (const field of spec.indexes) {
           const index = quoteIdent(indexName(spec.name, field));
           const sql = `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (${fieldExpr(field)})`;
-          if (this.deferredIndexes) this.deferredIndexes.push(sql);
+          if (bulk) bulk.indexes.push(sql);
           else this.db.exec(sql);
         }
+        this.collections.add(spec.name.toLowerCase());
       }
     })();
-    for (const spec of specs) this.collections.add(spec.name.toLowerCase());
   }
 
   /**
@@ -223,6 +240,10 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   private readonly getStatements = new Map<string, Database.Statement>();
 
   async get<T extends ReadDocument>(collection: string, id: string): Promise<T | null> {
+    if (this.bulk) {
+      const json = this.bulk.writes.get(this.table(collection), id);
+      return json === undefined ? null : (JSON.parse(json) as T);
+    }
     let statement = this.getStatements.get(collection);
     if (statement === undefined || this.closed) {
       statement = this.statement(`SELECT doc FROM ${this.table(collection)} WHERE id = ?`);
@@ -293,7 +314,8 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       await this.writer.submit(request);
       return;
     }
-    this.db.transaction(() => this.writes.apply(request))();
+    const writes = this.bulk?.writes ?? this.writes;
+    this.db.transaction(() => writes.apply(request))();
   }
 
   async getCheckpoint(projection: string): Promise<number> {
@@ -306,7 +328,10 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   async reset(collections: readonly string[], projections: readonly string[]): Promise<void> {
     const tables = collections.map((collection) => this.table(collection));
     this.db.transaction(() => {
-      for (const table of tables) this.statement(`DELETE FROM ${table}`).run();
+      for (const table of tables) {
+        this.statement(`DELETE FROM ${table}`).run();
+        this.bulk?.writes.forget(table);
+      }
       for (const projection of projections) {
         this.statement(`DELETE FROM ${quoteIdent(CHECKPOINTS_TABLE)} WHERE projection = ?`).run(projection);
       }
@@ -314,29 +339,34 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   }
 
   /**
-   * Copies whole collections, in id order, from another read-model file that nobody else has open
-   * (the part of a rebuild that another thread projected). They must have been ensured here.
+   * While bulk loading: copies whole collections from another read-model file that nobody else has
+   * open (the part of a rebuild that another thread projected). They must have been ensured here and
+   * hold nothing yet.
    */
   async copyCollectionsFrom(file: string, collections: readonly string[]): Promise<void> {
+    const bulk = this.bulk;
+    if (!bulk) throw new Error('copyCollectionsFrom is part of a bulk load');
     const tables = collections.map((collection) => this.table(collection));
     this.db.prepare('ATTACH DATABASE ? AS part').run(file);
     try {
       this.db.transaction(() => {
         for (const table of tables) {
-          this.db.exec(`INSERT INTO main.${table} (id, doc) SELECT id, doc FROM part.${table} ORDER BY id`);
+          this.db.exec(`INSERT INTO main.${table} (id, doc) SELECT id, doc FROM part.${table}`);
         }
       })();
     } finally {
       this.db.exec('DETACH DATABASE part');
     }
+    for (const table of tables) bulk.writes.track(table);
   }
 
   /** Ends a bulk load: builds the held-back indexes and makes the file a normal WAL database. */
   async finishBulkLoad(): Promise<void> {
-    if (!this.deferredIndexes) return;
-    const indexes = this.deferredIndexes;
-    this.deferredIndexes = null;
-    this.db.transaction(() => indexes.forEach((sql) => this.db.exec(sql)))();
+    const bulk = this.bulk;
+    if (!bulk) return;
+    this.bulk = null;
+    bulk.writes.clear();
+    this.db.transaction(() => bulk.indexes.forEach((sql) => this.db.exec(sql)))();
     this.db.pragma('locking_mode = NORMAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -351,6 +381,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     await this.writer?.close();
     this.statements.clear();
     this.writes.clear();
+    this.bulk?.writes.clear();
     this.db.close();
   }
 
@@ -392,10 +423,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     checkCollectionName(collection);
     const key = collection.toLowerCase();
     if (!this.collections.has(key)) {
-      const exists = this.statement(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
-      ).get(collection);
-      if (exists === undefined) {
+      if (!this.tableExists(collection)) {
         throw new Error(
           `Read collection ${JSON.stringify(collection)} was never ensured (ensureCollections)`,
         );
@@ -403,6 +431,14 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       this.collections.add(key);
     }
     return quoteIdent(collection);
+  }
+
+  private tableExists(collection: string): boolean {
+    return (
+      this.statement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE").get(
+        collection,
+      ) !== undefined
+    );
   }
 
   private where(filter: Filter): { where: string; params: SqlValue[] } {
