@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
@@ -34,6 +34,8 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     }));
     await store.commit(changes, [{ projection: 'p', position: 500 }]);
     expect(await store.count('certificates', { status: 'revoked' })).toBe(100);
+    // Written straight into the file: no write-ahead log while loading.
+    expect(existsSync(`${bulkFile}-wal`)).toBe(false);
     await store.finishBulkLoad();
     await store.close();
 

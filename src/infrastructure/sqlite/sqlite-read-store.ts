@@ -95,6 +95,13 @@ function toSqlValue(field: string, value: FilterValue): SqlValue {
   throw new Error(`Invalid filter value for field ${JSON.stringify(field)}: ${String(value)}`);
 }
 
+/** SQLite answers a journal mode it will not take with the mode it keeps: never silently accepted. */
+function setJournalMode(db: Database.Database, mode: 'delete' | 'memory' | 'wal'): void {
+  const now = db.pragma(`journal_mode = ${mode}`, { simple: true });
+  if (now !== mode)
+    throw new Error(`the read-model file refused journal_mode=${mode} (it stays ${String(now)})`);
+}
+
 function checkClaim(claim: LeaseClaim): LeaseClaim {
   const { name, holder, ttlMs } = claim;
   if (typeof name !== 'string' || name === '' || typeof holder !== 'string' || holder === '') {
@@ -161,7 +168,11 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     // Projections update documents of recent entities; queries read them: keep those pages in memory.
     db.pragma('cache_size = -65536');
     if (options.bulkLoad) {
-      db.pragma('journal_mode = OFF');
+      // No WAL while loading: each page is written once, into the file, instead of into the log and
+      // again by every checkpoint. The rollback journal stays in memory (journal_mode=OFF, which
+      // better-sqlite3's defensive mode refuses anyway, would leave a failed statement half-applied).
+      setJournalMode(db, 'delete');
+      setJournalMode(db, 'memory');
       db.pragma('synchronous = OFF');
       db.pragma('locking_mode = EXCLUSIVE');
       this.bulk = { writes: new BulkLoadWrites(db), indexes: [] };
@@ -366,12 +377,12 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     if (!bulk) return;
     this.bulk = null;
     bulk.writes.clear();
+    // Everything written so far reaches the disk before the file is swapped in: the pages were written
+    // without a sync, and this commit's sync (synchronous=FULL) takes every one of them with it.
+    this.db.pragma('synchronous = FULL');
     this.db.transaction(() => bulk.indexes.forEach((sql) => this.db.exec(sql)))();
     this.db.pragma('locking_mode = NORMAL');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    // Everything written so far reaches the disk before the file is swapped in.
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    setJournalMode(this.db, 'wal');
   }
 
   async close(): Promise<void> {
