@@ -12,6 +12,8 @@ import { CHECKPOINTS_TABLE, type CommitRequest, quoteIdent } from './read-model-
 export class BulkLoadWrites {
   /** Per quoted table: each document's rowid. */
   private readonly rowids = new Map<string, Map<string, number | bigint>>();
+  /** Tables holding rows not learnt yet (copied in from another file): learnt when first used. */
+  private readonly untracked = new Set<string>();
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {}
@@ -44,32 +46,39 @@ export class BulkLoadWrites {
 
   /** The document's JSON, or undefined when the table holds none with this id. */
   get(table: string, id: string): string | undefined {
-    const rowid = this.rowids.get(table)?.get(id);
+    const rowid = this.rowsOf(table).get(id);
     if (rowid === undefined) return undefined;
     return this.statement(`SELECT doc FROM ${table} WHERE rowid = ?`).pluck().get(rowid) as string;
   }
 
-  /** Learns the rows already in the table (copied in from another file). */
+  /** Rows were put into the table by other means (copied in from another file). */
   track(table: string): void {
-    const rows = this.rowsOf(table);
-    const select = this.db.prepare<[], { rowid: number; id: string }>(`SELECT rowid, id FROM ${table}`);
-    for (const { rowid, id } of select.iterate()) rows.set(id, rowid);
+    this.rowids.delete(table);
+    this.untracked.add(table);
   }
 
   /** The table was emptied. */
   forget(table: string): void {
     this.rowids.delete(table);
+    this.untracked.delete(table);
   }
 
   /** Forgets everything (the load is over, or the connection closes). */
   clear(): void {
     this.rowids.clear();
+    this.untracked.clear();
     this.statements.clear();
   }
 
   private rowsOf(table: string): Map<string, number | bigint> {
     let rows = this.rowids.get(table);
-    if (!rows) this.rowids.set(table, (rows = new Map()));
+    if (!rows) {
+      this.rowids.set(table, (rows = new Map()));
+      if (this.untracked.delete(table)) {
+        const select = this.db.prepare<[], { rowid: number; id: string }>(`SELECT rowid, id FROM ${table}`);
+        for (const { rowid, id } of select.iterate()) rows.set(id, rowid);
+      }
+    }
     return rows;
   }
 
