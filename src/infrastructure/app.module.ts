@@ -55,7 +55,8 @@ import { privacyProviders, withPersonalDataEncryption } from './privacy';
 import { ProjectionsThread } from './projections-thread';
 import { createProjectionRunner, projectionLease } from './read-models';
 import { trainingControllers, trainingProviders } from './training-wiring';
-import { openConfiguredEventStore, openConfiguredReadStore } from './storage';
+import type { WalCheckpointer } from './sqlite/wal-checkpointer';
+import { openConfiguredEventStore, openConfiguredReadStore, startWalCheckpointer } from './storage';
 
 const COMMAND_HANDLERS = [
   RegisterAgencyHandler,
@@ -78,6 +79,7 @@ const QUERY_HANDLERS = [
 ];
 
 const APP_OPTIONS = Symbol('AppOptions');
+const WAL_CHECKPOINTER = Symbol('WalCheckpointer');
 
 /** Starts the projections with the app and closes the stores last, after requests have drained. */
 class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
@@ -86,6 +88,7 @@ class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicatio
     @Inject(APP_OPTIONS) private readonly options: AppOptions,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(WAL_CHECKPOINTER) private readonly checkpointer: WalCheckpointer | null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -99,6 +102,7 @@ class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     await this.eventStore.close();
     await this.readStore.close();
+    await this.checkpointer?.close();
   }
 }
 
@@ -144,6 +148,12 @@ export class AppModule {
           inject: [PERSONAL_DATA_CIPHER],
         },
         { provide: READ_STORE, useFactory: () => openConfiguredReadStore(config) },
+        {
+          // Once the stores have opened (and so created) their files.
+          provide: WAL_CHECKPOINTER,
+          useFactory: () => startWalCheckpointer(config),
+          inject: [EVENT_STORE, READ_STORE],
+        },
         { provide: IDENTITY_HASHER, useFactory: () => HmacIdentityHasher.fromDataDir(config.dataDir) },
         {
           // Embedded: projected by a thread of their own. External (`npm run projections` projects):

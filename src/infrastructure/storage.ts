@@ -5,6 +5,7 @@ import type { ReadStore } from '../application/ports/read-store';
 import type { AppConfig } from './config/config';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
+import { WalCheckpointer } from './sqlite/wal-checkpointer';
 
 /** The embedded default: one SQLite file for events, one for read models, both in DATA_DIR. */
 export function eventStoreFile(dataDir: string): string {
@@ -48,6 +49,17 @@ export async function openConfiguredReadStore(
   // The service's projections commit on a thread of their own (projections-thread.ts), on this
   // connection: its event loop serves no requests.
   return SqliteReadStore.open(readStoreFile(config.dataDir));
+}
+
+/** Checkpoints the logs of the embedded files the configuration writes (null: it writes none). */
+export function startWalCheckpointer(
+  config: Pick<AppConfig, 'eventStore' | 'readStore' | 'dataDir'>,
+): WalCheckpointer | null {
+  const files = [
+    ...(config.eventStore === 'sqlite' ? [eventStoreFile(config.dataDir)] : []),
+    ...(config.readStore === 'sqlite' ? [readStoreFile(config.dataDir)] : []),
+  ];
+  return files.length === 0 ? null : WalCheckpointer.start(files);
 }
 
 /** One line saying where events and read models live, for the start-up log. */
