@@ -41,6 +41,14 @@ export interface ExecuteOptions<E, S> {
   readonly checkExpectedRevision?: boolean;
   /** Runs after a decision and before it is appended, e.g. to reserve a unique key. */
   readonly beforeAppend?: (events: readonly E[], state: S) => Promise<void>;
+  /**
+   * The stream is expected not to exist yet (its id is new: derived from this command's id, or the
+   * key of a reservation): the command is decided on the empty stream without reading it, and
+   * appended expecting no stream. Only if the stream exists after all (a taken key, a retried
+   * command) is it read and the command decided again; a retry whose events are already stored is
+   * answered from the store as the first time, but without `replayed`.
+   */
+  readonly expectNew?: boolean;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -51,6 +59,11 @@ const MAX_ATTEMPTS = 5;
  */
 export const STREAM_MEMORY = Symbol('StreamMemory');
 const DEFAULT_STREAM_MEMORY = 500;
+/**
+ * How many streams in a final state (see Decider.isFinal) the processor keeps: the agencies and
+ * training providers its commands check, whose streams never change once registered.
+ */
+const FINAL_STREAM_MEMORY = 1_000;
 
 /**
  * The load → evolve → decide → append loop, written once for every aggregate.
@@ -63,6 +76,7 @@ const DEFAULT_STREAM_MEMORY = 500;
 @Injectable()
 export class CommandProcessor {
   private readonly written: WrittenStreams;
+  private readonly final = new WrittenStreams(FINAL_STREAM_MEMORY);
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -72,19 +86,27 @@ export class CommandProcessor {
     this.written = new WrittenStreams(streamMemory ?? DEFAULT_STREAM_MEMORY);
   }
 
+  /**
+   * The stream read and folded. A stream in a final state (one no event can follow) is read once and
+   * kept: reading it again could only give the same.
+   */
   async load<E extends DomainEvent, S>(
-    decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>,
+    decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState' | 'isFinal'>,
     streamId: string,
   ): Promise<LoadedStream<S>> {
+    const kept = this.final.get<S>(decider, streamId);
+    if (kept) return kept;
     const events = await this.eventStore.readStream(streamId);
     let state = decider.initialState;
     for (const event of events) state = decider.evolve(state, event as unknown as E);
-    return {
+    const stream = {
       streamId,
       state,
       revision: events.length === 0 ? -1 : events[events.length - 1]!.revision,
       events,
     };
+    if (decider.isFinal?.(state)) this.final.remember(decider, stream);
+    return stream;
   }
 
   async execute<C, E extends DomainEvent, S>(
@@ -97,10 +119,13 @@ export class CommandProcessor {
     let mustRead = false;
     for (let attempt = 1; ; attempt++) {
       const remembered = mustRead ? undefined : this.written.get<S>(decider, streamId);
-      const stream = remembered ?? (await this.load(decider, streamId));
-      // An answer given without appending is never given from memory: decided again on a fresh read.
+      const assumedNew = !mustRead && remembered === undefined && options.expectNew === true;
+      const stream =
+        remembered ?? (assumedNew ? newStream(decider, streamId) : await this.load(decider, streamId));
+      // An answer given without appending is never given from memory, nor from the assumption that
+      // the stream is new: decided again on a fresh read.
       const answerFresh = (): boolean => {
-        if (remembered === undefined) return false;
+        if (remembered === undefined && !assumedNew) return false;
         this.written.forget(streamId);
         mustRead = true;
         return true;
@@ -224,6 +249,13 @@ export class CommandProcessor {
       },
     }));
   }
+}
+
+function newStream<S>(
+  decider: Pick<Decider<unknown, DomainEvent, S>, 'initialState'>,
+  streamId: string,
+): LoadedStream<S> {
+  return { streamId, state: decider.initialState, revision: -1, events: [] };
 }
 
 export function staleRevision(streamId: string, expected: number, actual: number): DomainError {

@@ -26,6 +26,11 @@ export interface Decider<C, E, S> {
   readonly initialState: S;
   decide(command: C, state: S): Decision<E>;
   evolve(state: S, event: E): S;
+  /**
+   * True for a state that no event can follow (a registered agency, a claimed key): a stream that
+   * has reached it never changes again, so what was read of it stays true.
+   */
+  isFinal?(state: S): boolean;
 }
 
 export function fold<E, S>(

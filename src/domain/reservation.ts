@@ -27,6 +27,9 @@ export const reservationDecider: Decider<ClaimKey, KeyClaimed, ReservationState>
     return [{ type: 'KeyClaimed', data: { ownerId: command.data.ownerId } }];
   },
 
+  // A key, once claimed, is never released.
+  isFinal: (state: ReservationState) => state.status === 'claimed',
+
   evolve(_state: ReservationState, event: KeyClaimed): ReservationState {
     return { status: 'claimed', ownerId: event.data.ownerId };
   },

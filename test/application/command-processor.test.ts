@@ -152,3 +152,108 @@ describe('the streams a processor wrote last, remembered folded', () => {
     expect(reads).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('streams expected to be new', () => {
+  const claim: Decider<{ owner: string }, DomainEvent<'Claimed', { owner: string }>, string | null> = {
+    initialState: null,
+    decide: (command, owner) =>
+      owner === null
+        ? [{ type: 'Claimed', data: { owner: command.owner } }]
+        : owner === command.owner
+          ? []
+          : conflict(`taken by ${owner}`, { existingId: owner }),
+    evolve: (_owner, event) => event.data.owner,
+  };
+  const claimAs = (owner: string, key = 'key-1', command = context()) =>
+    processor.execute(claim, key, () => ({ owner }), command, { expectNew: true });
+
+  it('are decided and appended without reading them first', async () => {
+    const reads = jest.spyOn(store, 'readStream');
+
+    const outcome = await claimAs('a');
+
+    expect(reads).not.toHaveBeenCalled();
+    expect(outcome).toMatchObject({ revision: 0, events: [{ type: 'Claimed', data: { owner: 'a' } }] });
+    expect((await store.readStream('key-1')).map((event) => event.data)).toEqual([{ owner: 'a' }]);
+  });
+
+  it('are read, and the command decided on what they hold, when they exist after all', async () => {
+    await claimAs('a');
+
+    const refusal = await claimAs('b').catch((error: unknown) => error);
+    // The same owner again is a no-op, decided on what the stream holds, not on the assumption.
+    const again = await claimAs('a');
+
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(refusal).toMatchObject({ message: 'taken by a', details: { existingId: 'a' } });
+    expect(again).toMatchObject({ revision: 0, events: [] });
+    expect(await store.readStream('key-1')).toHaveLength(1);
+  });
+
+  it('answer a retried command as the first time and store nothing twice', async () => {
+    const retried = context();
+    const first = await claimAs('a', 'key-2', retried);
+    // Retried after a restart: nothing remembered, so the append itself finds the command's events.
+    processor = new CommandProcessor(store, clock);
+    const reads = jest.spyOn(store, 'readStream');
+
+    const again = await claimAs('a', 'key-2', retried);
+
+    expect(reads).not.toHaveBeenCalled();
+    expect(again).toMatchObject({ revision: first.revision, position: first.position });
+    expect(await store.readStream('key-2')).toHaveLength(1);
+  });
+});
+
+describe('streams in a final state', () => {
+  type Registered = DomainEvent<'Registered', { name: string }>;
+  const registration: Decider<never, Registered, string | null> = {
+    initialState: null,
+    decide: () => [],
+    evolve: (_name, event) => event.data.name,
+    isFinal: (name) => name !== null,
+  };
+  const register = (streamId: string, name: string) =>
+    store.append(
+      streamId,
+      [
+        {
+          id: `registered-${++sequence}`,
+          type: 'Registered',
+          schemaVersion: 1,
+          data: { name },
+          metadata: {
+            occurredAt: '2026-11-24T08:00:00.000Z',
+            actor,
+            commandId: `registered-${sequence}`,
+            correlationId: 'c',
+            causationId: 'c',
+          },
+        },
+      ],
+      'no_stream',
+    );
+
+  it('are read once and then kept: nothing can change them', async () => {
+    await register('agency-1', 'A');
+    const reads = jest.spyOn(store, 'readStream');
+
+    const first = await processor.load(registration, 'agency-1');
+    const second = await processor.load(registration, 'agency-1');
+
+    expect([first.state, second.state]).toEqual(['A', 'A']);
+    expect(second.revision).toBe(0);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
+  it('are read again for as long as they are not final', async () => {
+    const reads = jest.spyOn(store, 'readStream');
+
+    expect((await processor.load(registration, 'agency-2')).state).toBeNull();
+    await register('agency-2', 'B');
+    expect((await processor.load(registration, 'agency-2')).state).toBe('B');
+    expect((await processor.load(registration, 'agency-2')).state).toBe('B');
+
+    expect(reads).toHaveBeenCalledTimes(2);
+  });
+});

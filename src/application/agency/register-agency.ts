@@ -30,12 +30,14 @@ export class RegisterAgencyHandler implements ICommandHandler<RegisterAgencyComm
         data: { ownerId: agencyId, what: `credit code ${data.creditCode}` },
       }),
       context,
+      { expectNew: true },
     );
     const outcome = await this.processor.execute(
       agencyDecider,
       streams.agency(agencyId),
       (_state, metadata) => ({ type: 'RegisterAgency' as const, data: { agencyId, ...data }, metadata }),
       context,
+      { expectNew: true },
     );
     return { id: agencyId, revision: outcome.revision, position: outcome.position, created: true };
   }

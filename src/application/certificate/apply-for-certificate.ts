@@ -59,6 +59,7 @@ export class ApplyForCertificateHandler implements ICommandHandler<ApplyForCerti
         metadata,
       }),
       context,
+      { expectNew: true },
     );
     return { id: certificateId, revision: outcome.revision, position: outcome.position, created: true };
   }

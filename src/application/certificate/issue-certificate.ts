@@ -71,6 +71,7 @@ export class IssueCertificateHandler implements ICommandHandler<IssueCertificate
                   data: { ownerId: certificateId, what: `certificate code ${code}` },
                 }),
                 context,
+                { expectNew: true },
               );
             },
           },

@@ -36,6 +36,7 @@ export class RegisterTrainingProviderHandler implements ICommandHandler<
         data: { ownerId: providerId, what: `credit code ${data.creditCode}` },
       }),
       context,
+      { expectNew: true },
     );
     const outcome = await this.processor.execute(
       trainingProviderDecider,
@@ -46,6 +47,7 @@ export class RegisterTrainingProviderHandler implements ICommandHandler<
         metadata,
       }),
       context,
+      { expectNew: true },
     );
     return { id: providerId, revision: outcome.revision, position: outcome.position, created: true };
   }

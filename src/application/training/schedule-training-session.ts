@@ -44,6 +44,7 @@ export class ScheduleTrainingSessionHandler implements ICommandHandler<
         metadata,
       }),
       context,
+      { expectNew: true },
     );
     return { id: sessionId, revision: outcome.revision, position: outcome.position, created: true };
   }

@@ -46,6 +46,7 @@ export class RegisterWorkerHandler implements ICommandHandler<RegisterWorkerComm
         streams.identity(this.identityHasher.hash(data.idNumber)),
         () => ({ type: 'ClaimKey' as const, data: { ownerId: workerId, what: 'this ID number' } }),
         context,
+        { expectNew: true },
       ),
       this.cipher?.ensureKey?.(workerId),
     ]);
@@ -54,6 +55,7 @@ export class RegisterWorkerHandler implements ICommandHandler<RegisterWorkerComm
       streams.worker(workerId),
       (_state, metadata) => ({ type: 'RegisterWorker' as const, data: { workerId, ...data }, metadata }),
       context,
+      { expectNew: true },
     );
     return { id: workerId, revision: outcome.revision, position: outcome.position, created: true };
   }

@@ -38,6 +38,9 @@ export const agencyDecider: Decider<AgencyCommand, AgencyEvent, AgencyState> = {
     }
   },
 
+  // Registration is an agency's only event.
+  isFinal: (state: AgencyState) => state.status === 'registered',
+
   evolve(_state: AgencyState, event: AgencyEvent): AgencyState {
     switch (event.type) {
       case 'AgencyRegistered':

@@ -50,6 +50,9 @@ export const trainingProviderDecider: Decider<
     }
   },
 
+  // Registration is a provider's only event.
+  isFinal: (state: TrainingProviderState) => state.status === 'registered',
+
   evolve(_state: TrainingProviderState, event: TrainingProviderEvent): TrainingProviderState {
     switch (event.type) {
       case 'TrainingProviderRegistered':
