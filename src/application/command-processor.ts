@@ -49,6 +49,11 @@ export interface ExecuteOptions<E, S> {
    * answered from the store as the first time, but without `replayed`.
    */
   readonly expectNew?: boolean;
+  /**
+   * The command is built from the personal data in the stream's events, which remembered streams do
+   * not keep (WrittenStreams): the stream is read.
+   */
+  readonly needsPersonalData?: boolean;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -116,7 +121,7 @@ export class CommandProcessor {
     context: CommandContext,
     options: ExecuteOptions<E, S> = {},
   ): Promise<StreamOutcome<E>> {
-    let mustRead = false;
+    let mustRead = options.needsPersonalData === true;
     for (let attempt = 1; ; attempt++) {
       const remembered = mustRead ? undefined : this.written.get<S>(decider, streamId);
       const assumedNew = !mustRead && remembered === undefined && options.expectNew === true;
@@ -187,17 +192,13 @@ export class CommandProcessor {
    * position is the append's), stored as JSON (so kept as JSON gives it back).
    */
   private rememberAppended<E extends DomainEvent, S>(
-    decider: Pick<Decider<unknown, E, S>, 'evolve'>,
+    decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>,
     stream: LoadedStream<S>,
     appended: readonly EventToAppend[],
     result: AppendResult,
   ): void {
-    // Known exactly only for one event; and a worker's stream is not kept, so not worth the copy.
-    if (
-      appended.length !== 1 ||
-      !this.written.wouldKeep(appended) ||
-      !this.written.wouldKeep(stream.events)
-    ) {
+    // Known exactly only for one event.
+    if (appended.length !== 1) {
       this.written.forget(stream.streamId);
       return;
     }

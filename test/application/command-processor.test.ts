@@ -142,14 +142,32 @@ describe('the streams a processor wrote last, remembered folded', () => {
     expect(await store.readStream('counter-1')).toHaveLength(1);
   });
 
-  it('never keeps a stream that holds personal data: it is read again for every command', async () => {
+  it('keeps a stream that holds personal data without it, and reads the stream for a command built from it', async () => {
     await run({ type: 'add', by: 1, personal: '张三' });
     const reads = jest.spyOn(store, 'readStream');
+    const seen: string[] = [];
+    const look = (options: { needsPersonalData?: boolean } = {}) =>
+      processor.execute(
+        counter,
+        'counter-1',
+        (_count, _metadata, stream) => {
+          seen.push(JSON.stringify(stream.events));
+          return { type: 'add', by: 1 } as CounterCommand;
+        },
+        context(),
+        options,
+      );
 
-    await run({ type: 'add', by: 1 });
-    await run({ type: 'add', by: 1 });
+    await look();
+    await look();
+    await look({ needsPersonalData: true });
 
-    expect(reads).toHaveBeenCalledTimes(2);
+    // Remembered: the count and the events, never the name; only the command that needs it reads it.
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(seen[0]).not.toContain('张三');
+    expect(seen[1]).not.toContain('张三');
+    expect(seen[2]).toContain('张三');
+    expect((await processor.load(counter, 'counter-1')).state).toBe(4);
   });
 });
 

@@ -113,7 +113,11 @@ describe('worker erasure (crypto-shredding is decided like any other change)', (
         'info update',
         {
           type: 'UpdateWorkerInfo',
-          data: { workerId: 'worker-1', phone: parsePhone('13900000000') },
+          data: {
+            workerId: 'worker-1',
+            phone: parsePhone('13900000000'),
+            recorded: { name: '张三丰', phone: '13812345678' },
+          },
           metadata: by(operator),
         },
       ],

@@ -5,6 +5,7 @@ import { parsePhone } from '../../src/domain/worker/phone';
 import { parseResidentId } from '../../src/domain/worker/resident-id';
 import {
   hasFullConsent,
+  recordedPersonalData,
   workerDecider,
   type ConsentScope,
   type CurrentCertificateFacts,
@@ -48,11 +49,17 @@ function recordConsent(scopes: readonly ConsentScope[], actor: Actor = operatorA
   };
 }
 
+/** An info update, compared with the name and phone on record (by default, those registered). */
 function updateInfo(
-  data: Omit<UpdateWorkerInfo['data'], 'workerId'>,
+  data: Omit<UpdateWorkerInfo['data'], 'workerId' | 'recorded'>,
   actor: Actor = operatorA,
+  recorded: UpdateWorkerInfo['data']['recorded'] = { name, phone },
 ): UpdateWorkerInfo {
-  return { type: 'UpdateWorkerInfo', data: { workerId: 'worker-1', ...data }, metadata: by(actor) };
+  return {
+    type: 'UpdateWorkerInfo',
+    data: { workerId: 'worker-1', ...data, recorded },
+    metadata: by(actor),
+  };
 }
 
 function openApplication(
@@ -102,9 +109,13 @@ describe('worker decider', () => {
         status: 'registered',
         workerId: 'worker-1',
         agencyId: 'agency-a',
-        personal: { name: '张三丰', idNumber: '11010519491231002X', phone: '13812345678' },
         consentScopes: [],
         lastCertificateId: null,
+      });
+      expect(recordedPersonalData([registered])).toEqual({
+        name: '张三丰',
+        idNumber: '11010519491231002X',
+        phone: '13812345678',
       });
     });
 
@@ -190,23 +201,29 @@ describe('worker decider', () => {
 
   describe('UpdateWorkerInfo', () => {
     it('given a registered worker, when the name changes, then only the name is in the event', () => {
-      const state = spec
+      const update: WorkerEvent = {
+        type: 'WorkerInfoUpdated',
+        data: { workerId: 'worker-1', personal: { name: '张三' } },
+      };
+      spec
         .given([registered])
         .when(updateInfo({ name: otherName }))
-        .then([{ type: 'WorkerInfoUpdated', data: { workerId: 'worker-1', personal: { name: '张三' } } }]);
+        .then([update]);
 
-      expect(state).toMatchObject({ personal: { name: '张三', idNumber, phone } });
+      expect(recordedPersonalData([registered, update])).toEqual({ name: '张三', idNumber, phone });
     });
 
     it('given a registered worker, when the phone changes, then only the phone is in the event', () => {
-      const state = spec
+      const update: WorkerEvent = {
+        type: 'WorkerInfoUpdated',
+        data: { workerId: 'worker-1', personal: { phone: '13987654321' } },
+      };
+      spec
         .given([registered])
         .when(updateInfo({ phone: otherPhone }))
-        .then([
-          { type: 'WorkerInfoUpdated', data: { workerId: 'worker-1', personal: { phone: '13987654321' } } },
-        ]);
+        .then([update]);
 
-      expect(state).toMatchObject({ personal: { name, idNumber, phone: '13987654321' } });
+      expect(recordedPersonalData([registered, update])).toEqual({ name, idNumber, phone: '13987654321' });
     });
 
     it('given a registered worker, when both change, then both are in the event', () => {
@@ -239,12 +256,13 @@ describe('worker decider', () => {
     });
 
     it('given a phone changed earlier, when the original phone is sent back, then it is a change', () => {
+      const changed: WorkerEvent = {
+        type: 'WorkerInfoUpdated',
+        data: { workerId: 'worker-1', personal: { phone: otherPhone } },
+      };
       spec
-        .given([
-          registered,
-          { type: 'WorkerInfoUpdated', data: { workerId: 'worker-1', personal: { phone: otherPhone } } },
-        ])
-        .when(updateInfo({ phone }))
+        .given([registered, changed])
+        .when(updateInfo({ phone }, operatorA, recordedPersonalData([registered, changed])))
         .then([{ type: 'WorkerInfoUpdated', data: { workerId: 'worker-1', personal: { phone } } }]);
     });
   });
@@ -310,7 +328,7 @@ describe('worker decider', () => {
       expect(spec.given([consented, opened('cert-1')]).state).toEqual({ status: 'unregistered' });
     });
 
-    it('tracks consent scopes (the latest recording wins), personal data and the last certificate', () => {
+    it('tracks consent scopes (the latest recording wins) and the last certificate, never personal data', () => {
       const { state } = spec.given([
         registered,
         {
@@ -328,10 +346,33 @@ describe('worker decider', () => {
         status: 'registered',
         workerId: 'worker-1',
         agencyId: 'agency-a',
-        personal: { name: '张三', idNumber: '11010519491231002X', phone: '13987654321' },
         consentScopes: ['credit', 'criminal_record'],
         lastCertificateId: 'cert-2',
       });
+      expect(JSON.stringify(state)).not.toMatch(/张三|11010519491231002X|1398765432/);
+    });
+  });
+
+  describe('recordedPersonalData', () => {
+    it('folds the registration and every info update, field by field', () => {
+      expect(
+        recordedPersonalData([
+          registered,
+          consented,
+          { type: 'WorkerInfoUpdated', data: { workerId: 'worker-1', personal: { name: otherName } } },
+          { type: 'WorkerInfoUpdated', data: { workerId: 'worker-1', personal: { phone: otherPhone } } },
+        ]),
+      ).toEqual({ name: '张三', idNumber: '11010519491231002X', phone: '13987654321' });
+    });
+
+    it('is null before registration and after erasure', () => {
+      expect(recordedPersonalData([])).toBeNull();
+      expect(
+        recordedPersonalData([
+          registered,
+          { type: 'WorkerErased', data: { workerId: 'worker-1', reason: 'request of the worker' } },
+        ]),
+      ).toBeNull();
     });
   });
 

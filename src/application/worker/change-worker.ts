@@ -1,13 +1,21 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { notFound } from '../../domain/errors';
-import { workerDecider, type RecordConsent, type UpdateWorkerInfo } from '../../domain/worker/worker';
+import {
+  recordedPersonalData,
+  workerDecider,
+  type RecordConsent,
+  type UpdateWorkerInfo,
+  type WorkerEvent,
+} from '../../domain/worker/worker';
 import type { CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
 import { streams } from '../streams';
 import type { WriteResult } from '../write-result';
 
-/** A change to an existing worker: consent or info update. */
-export type WorkerChange = Pick<RecordConsent, 'type' | 'data'> | Pick<UpdateWorkerInfo, 'type' | 'data'>;
+/** A change to an existing worker: consent or info update (compared here with what is recorded). */
+export type WorkerChange =
+  | Pick<RecordConsent, 'type' | 'data'>
+  | { type: 'UpdateWorkerInfo'; data: Omit<UpdateWorkerInfo['data'], 'recorded'> };
 
 export class ChangeWorkerCommand {
   constructor(
@@ -25,12 +33,14 @@ export class ChangeWorkerHandler implements ICommandHandler<ChangeWorkerCommand,
     const outcome = await this.processor.execute(
       workerDecider,
       streams.worker(workerId),
-      (state, metadata) => {
+      (state, metadata, stream): RecordConsent | UpdateWorkerInfo => {
         if (state.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
-        return { ...change, metadata } as RecordConsent | UpdateWorkerInfo;
+        if (change.type === 'RecordConsent') return { ...change, metadata };
+        const recorded = recordedPersonalData(stream.events as unknown as WorkerEvent[]);
+        return { type: 'UpdateWorkerInfo', data: { ...change.data, recorded }, metadata };
       },
       context,
-      { checkExpectedRevision: true },
+      { checkExpectedRevision: true, needsPersonalData: change.type === 'UpdateWorkerInfo' },
     );
     return { id: workerId, revision: outcome.revision, position: outcome.position, created: false };
   }

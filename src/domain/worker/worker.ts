@@ -31,9 +31,18 @@ export type RecordConsent = Command<
   'RecordConsent',
   { workerId: string; scopes: readonly ConsentScope[]; evidenceRef: string }
 >;
+/**
+ * `recorded`: the name and phone the worker's events record (recordedPersonalData), which the
+ * update is compared with; null when none is readable.
+ */
 export type UpdateWorkerInfo = Command<
   'UpdateWorkerInfo',
-  { workerId: string; name?: PersonName; phone?: Phone }
+  {
+    workerId: string;
+    name?: PersonName;
+    phone?: Phone;
+    recorded: Pick<PersonalData, 'name' | 'phone'> | null;
+  }
 >;
 /** Rule 2: the worker stream serialises applications, so two can never be open at once. */
 export type OpenApplication = Command<
@@ -62,13 +71,17 @@ export type WorkerErased = DomainEvent<'WorkerErased', { workerId: string; reaso
 export type WorkerEvent =
   WorkerRegistered | ConsentRecorded | WorkerInfoUpdated | ApplicationOpened | WorkerErased;
 
+/**
+ * Holds no personal data: the one decision that depends on it (an info update that changes nothing
+ * records nothing) is given the recorded values with its command, as an application is given the
+ * facts of the current certificate. So a folded worker stream can be kept without names or numbers.
+ */
 export type WorkerState =
   | { status: 'unregistered' }
   | {
       status: 'registered';
       workerId: string;
       agencyId: string;
-      personal: PersonalData;
       consentScopes: readonly ConsentScope[];
       /** The last application opened for this worker, whatever became of it. */
       lastCertificateId: string | null;
@@ -142,13 +155,10 @@ export const workerDecider: Decider<WorkerCommand, WorkerEvent, WorkerState> = {
         ];
       }
       case 'UpdateWorkerInfo': {
+        const { name, phone, recorded } = command.data;
         const personal: { name?: string; phone?: string } = {};
-        if (command.data.name !== undefined && command.data.name !== state.personal.name) {
-          personal.name = command.data.name;
-        }
-        if (command.data.phone !== undefined && command.data.phone !== state.personal.phone) {
-          personal.phone = command.data.phone;
-        }
+        if (name !== undefined && name !== recorded?.name) personal.name = name;
+        if (phone !== undefined && phone !== recorded?.phone) personal.phone = phone;
         if (Object.keys(personal).length === 0) return [];
         return [{ type: 'WorkerInfoUpdated', data: { workerId: state.workerId, personal } }];
       }
@@ -172,7 +182,6 @@ export const workerDecider: Decider<WorkerCommand, WorkerEvent, WorkerState> = {
         status: 'registered',
         workerId: event.data.workerId,
         agencyId: event.data.agencyId,
-        personal: event.data.personal,
         consentScopes: [],
         lastCertificateId: null,
       };
@@ -182,7 +191,7 @@ export const workerDecider: Decider<WorkerCommand, WorkerEvent, WorkerState> = {
       case 'ConsentRecorded':
         return { ...state, consentScopes: event.data.scopes };
       case 'WorkerInfoUpdated':
-        return { ...state, personal: { ...state.personal, ...event.data.personal } };
+        return state;
       case 'ApplicationOpened':
         return { ...state, lastCertificateId: event.data.certificateId };
       case 'WorkerErased': {
@@ -194,3 +203,19 @@ export const workerDecider: Decider<WorkerCommand, WorkerEvent, WorkerState> = {
     }
   },
 };
+
+/** The personal data the worker's events record: null before registration and after erasure. */
+export function recordedPersonalData(events: readonly WorkerEvent[]): PersonalData | null {
+  return events.reduce<PersonalData | null>((recorded, event) => {
+    switch (event.type) {
+      case 'WorkerRegistered':
+        return event.data.personal;
+      case 'WorkerInfoUpdated':
+        return recorded && { ...recorded, ...event.data.personal };
+      case 'WorkerErased':
+        return null;
+      default:
+        return recorded;
+    }
+  }, null);
+}
