@@ -92,8 +92,9 @@ export class CommandProcessor {
   }
 
   /**
-   * The stream read and folded. A stream in a final state (one no event can follow) is read once and
-   * kept: reading it again could only give the same.
+   * The stream read and folded. A stream this process remembers (it wrote or read it last) is not
+   * read again while its revision in the store is still the remembered one; one in a final state
+   * (no event can follow) not even that. A remembered stream's events hold no personal data.
    */
   async load<E extends DomainEvent, S>(
     decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState' | 'isFinal'>,
@@ -101,17 +102,30 @@ export class CommandProcessor {
   ): Promise<LoadedStream<S>> {
     const kept = this.final.get<S>(decider, streamId);
     if (kept) return kept;
+    const remembered = this.written.get<S>(decider, streamId);
+    if (remembered && (await this.eventStore.streamRevision(streamId)) === remembered.revision) {
+      return remembered;
+    }
+    const stream = await this.read(decider, streamId);
+    if (decider.isFinal?.(stream.state)) this.final.remember(decider, stream);
+    else if (stream.revision >= 0) this.written.remember(decider, stream);
+    return stream;
+  }
+
+  /** The stream as the store holds it now, folded. */
+  private async read<E extends DomainEvent, S>(
+    decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>,
+    streamId: string,
+  ): Promise<LoadedStream<S>> {
     const events = await this.eventStore.readStream(streamId);
     let state = decider.initialState;
     for (const event of events) state = decider.evolve(state, event as unknown as E);
-    const stream = {
+    return {
       streamId,
       state,
       revision: events.length === 0 ? -1 : events[events.length - 1]!.revision,
       events,
     };
-    if (decider.isFinal?.(state)) this.final.remember(decider, stream);
-    return stream;
   }
 
   async execute<C, E extends DomainEvent, S>(
@@ -126,7 +140,7 @@ export class CommandProcessor {
       const remembered = mustRead ? undefined : this.written.get<S>(decider, streamId);
       const assumedNew = !mustRead && remembered === undefined && options.expectNew === true;
       const stream =
-        remembered ?? (assumedNew ? newStream(decider, streamId) : await this.load(decider, streamId));
+        remembered ?? (assumedNew ? newStream(decider, streamId) : await this.read(decider, streamId));
       // An answer given without appending is never given from memory, nor from the assumption that
       // the stream is new: decided again on a fresh read.
       const answerFresh = (): boolean => {

@@ -171,6 +171,24 @@ describe('the streams a processor wrote last, remembered folded', () => {
   });
 });
 
+describe('loading a stream', () => {
+  it('answers from memory while the store still has the remembered revision, and reads once it has moved', async () => {
+    await run({ type: 'add', by: 1 });
+    await run({ type: 'add', by: 2 });
+    const reads = jest.spyOn(store, 'readStream');
+
+    const remembered = await processor.load(counter, 'counter-1');
+    await writeElsewhere(10, 1);
+    const moved = await processor.load(counter, 'counter-1');
+    const again = await processor.load(counter, 'counter-1');
+
+    expect([remembered.state, remembered.revision]).toEqual([3, 1]);
+    expect([moved.state, moved.revision]).toEqual([13, 2]);
+    expect(again).toBe(moved);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('streams expected to be new', () => {
   const claim: Decider<{ owner: string }, DomainEvent<'Claimed', { owner: string }>, string | null> = {
     initialState: null,

@@ -260,6 +260,20 @@ export function describeEventStoreContract(adapterName: string, harness: EventSt
         expect(await store.readStream(newStream())).toEqual([]);
       });
 
+      it("tells a stream's revision, -1 when it does not exist, without reading it", async () => {
+        const streamId = newStream();
+        expect(await store.streamRevision(streamId)).toBe(-1);
+
+        await store.append(streamId, events(2), 'no_stream');
+        await store.append(newStream(), [event()], 'no_stream');
+        expect(await store.streamRevision(streamId)).toBe(1);
+
+        await store.append(streamId, [event()], 1);
+        expect(await store.streamRevision(streamId)).toBe(2);
+        const read = await store.readStream(streamId);
+        expect(read[read.length - 1]!.revision).toBe(2);
+      });
+
       it('returns data and metadata exactly as appended', async () => {
         const streamId = newStream();
         const appended: EventToAppend = {

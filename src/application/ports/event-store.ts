@@ -89,6 +89,11 @@ export interface EventStore {
   /** Every event of the stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string): Promise<StoredEvent[]>;
   /**
+   * The revision of the stream's last event, -1 when the stream does not exist: whether a stream
+   * read earlier is still the newest, without reading it again.
+   */
+  streamRevision(streamId: string): Promise<number>;
+  /**
    * Up to `limit` events with position > `afterPosition`, in global order. `afterPosition` is 0 or
    * the position of a stored event: where positions are log offsets (KurrentDB), other numbers do
    * not name a place in the log. With `types`, up to `limit` events of those types.

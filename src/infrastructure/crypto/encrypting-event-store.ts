@@ -65,6 +65,10 @@ export class EncryptingEventStore implements EventStore {
     }
   }
 
+  streamRevision(streamId: string): Promise<number> {
+    return this.inner.streamRevision(streamId);
+  }
+
   headPosition(): Promise<number> {
     return this.inner.headPosition();
   }

@@ -151,6 +151,25 @@ export class KurrentDbEventStore implements EventStore {
     });
   }
 
+  async streamRevision(streamId: string): Promise<number> {
+    return this.retrying(`read the revision of ${streamId}`, async () => {
+      try {
+        for await (const resolved of this.client.readStream(streamId, {
+          direction: BACKWARDS,
+          fromRevision: END,
+          maxCount: 1,
+          requiresLeader: true,
+        })) {
+          if (resolved.event) return toRevision(resolved.event.revision);
+        }
+      } catch (error) {
+        if (isStreamNotFound(error)) return -1;
+        throw error;
+      }
+      return -1;
+    });
+  }
+
   async readAll(afterPosition: number, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const { types } = options;
     if (!(limit > 0) || types?.size === 0) return [];

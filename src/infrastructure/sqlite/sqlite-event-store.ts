@@ -86,6 +86,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectAfter: Database.Statement<[number, number], EventRow>;
   private readonly selectTypesAfter: Database.Statement<[number, string, number], EventRow>;
   private readonly selectHead: Database.Statement<[], number>;
+  private readonly selectLastRevision: Database.Statement<[string], number | null>;
 
   /** Bumped after every commit in this process; lets a subscription notice appends it did not wait for. */
   private appendCount = 0;
@@ -112,6 +113,10 @@ export class SqliteEventStore implements EventStore {
         'ORDER BY position LIMIT ?',
     );
     this.selectHead = db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+    // Answered from the (stream_id, revision) index alone.
+    this.selectLastRevision = db
+      .prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream_id = ?')
+      .pluck();
   }
 
   static open(file: string): SqliteEventStore {
@@ -149,6 +154,10 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamId: string): Promise<StoredEvent[]> {
     return this.selectStream.all(streamId).map(toStoredEvent);
+  }
+
+  async streamRevision(streamId: string): Promise<number> {
+    return this.selectLastRevision.get(streamId) ?? -1;
   }
 
   async readAll(afterPosition: number, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {

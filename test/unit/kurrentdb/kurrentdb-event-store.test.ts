@@ -110,10 +110,14 @@ class FakeClient {
     };
   }
 
-  async *readStream(streamId: string): AsyncGenerator<AllStreamResolvedEvent> {
+  async *readStream(
+    streamId: string,
+    options: { direction?: string; maxCount?: number } = {},
+  ): AsyncGenerator<AllStreamResolvedEvent> {
     const rows = this.rows.filter((row) => row.streamId === streamId);
     if (rows.length === 0) throw new StreamNotFoundError(undefined, streamId);
-    for (const row of rows) yield resolved(row);
+    if (options.direction === 'backwards') rows.reverse();
+    for (const row of rows.slice(0, options.maxCount ?? rows.length)) yield resolved(row);
   }
 
   async *readAll(options: { fromPosition: ReadPosition; maxCount: number; direction: string }) {
@@ -377,6 +381,15 @@ describe('KurrentDbEventStore (against a stand-in client)', () => {
   it('reads a stream that does not exist as empty', async () => {
     const store = storeOn(new FakeClient());
     await expect(store.readStream('worker-none')).resolves.toEqual([]);
+    await store.close();
+  });
+
+  it("tells a stream's revision from its last event, -1 when the stream does not exist", async () => {
+    const store = storeOn(new FakeClient());
+    await expect(store.streamRevision('worker-1')).resolves.toBe(-1);
+    await store.append('worker-1', [event(), event(), event()], 'no_stream');
+    await store.append('worker-2', [event()], 'no_stream');
+    await expect(store.streamRevision('worker-1')).resolves.toBe(2);
     await store.close();
   });
 });
