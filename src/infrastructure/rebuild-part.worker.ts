@@ -1,25 +1,19 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
-import { rebuildPart, type RebuildPart, type RebuildPartOutcome } from './rebuild';
+import { rebuildPart, type FromRebuildPart, type RebuildPart, type ToRebuildPart } from './rebuild';
 
-/** A rebuild's second thread (started by rebuild.ts): projects its part, answers once, and ends. */
+/** A rebuild thread (started by rebuild.ts): projects its part, tells how far it got, and ends. */
 const port = parentPort;
 if (!port) throw new Error('rebuild-part.worker runs in a worker thread (see rebuild.ts)');
 
-const started = process.hrtime.bigint();
-rebuildPart(workerData as RebuildPart).then(
-  (position) =>
-    port.postMessage({
-      ok: true,
-      position,
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    } satisfies RebuildPartOutcome),
+const tell = (message: FromRebuildPart) => port.postMessage(message);
+const finishing = () =>
+  new Promise<ToRebuildPart>((resolve) => port.once('message', (message: ToRebuildPart) => resolve(message)));
+
+rebuildPart(workerData as RebuildPart, tell, finishing).then(
+  () => port.close(),
   (error: unknown) => {
     const failure = error instanceof Error ? error : new Error(String(error));
-    port.postMessage({
-      ok: false,
-      message: failure.message,
-      ...(failure.stack ? { stack: failure.stack } : {}),
-    } satisfies RebuildPartOutcome);
+    tell({ type: 'failed', message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) });
   },
 );
