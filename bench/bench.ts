@@ -43,6 +43,11 @@ Measures the service against raw baselines in one run and prints a table (also b
 interface Settings {
   readonly scale: number;
   readonly seconds: number;
+  /**
+   * Each HTTP load first runs this long unmeasured, so that its figures are of the steady state
+   * (code compiled, the view cache filled), not of the first seconds after start.
+   */
+  readonly warmUpSeconds: number;
   readonly rawSeconds: number;
   readonly probes: number;
   readonly replays: number;
@@ -73,8 +78,8 @@ async function main(): Promise<void> {
     return;
   }
   const settings: Settings = values.quick
-    ? { scale: 0.01, seconds: 3, rawSeconds: 1, probes: 60, replays: 300, connections: 50 }
-    : { scale: 1, seconds: 10, rawSeconds: 3, probes: 400, replays: 2000, connections: 50 };
+    ? { scale: 0.01, seconds: 3, warmUpSeconds: 1, rawSeconds: 1, probes: 60, replays: 300, connections: 50 }
+    : { scale: 1, seconds: 10, warmUpSeconds: 3, rawSeconds: 3, probes: 400, replays: 2000, connections: 50 };
   const scale = values.scale ? parseScale(values.scale) : settings.scale;
   const work = mkdtempSync(join(tmpdir(), 'hsc-bench-'));
   const dataDir = join(work, 'data');
@@ -181,6 +186,7 @@ async function main(): Promise<void> {
       const connections = settings.connections;
       let bareMemory;
       try {
+        await publicVerification(bare.url, samples.codes, { connections, seconds: settings.warmUpSeconds });
         bareLoad = await publicVerification(bare.url, samples.codes, {
           connections,
           seconds: settings.seconds,
@@ -191,6 +197,7 @@ async function main(): Promise<void> {
       }
 
       say('public verification over HTTP…');
+      await publicVerification(service.url, samples.codes, { connections, seconds: settings.warmUpSeconds });
       const publicRun = await withCpu(service.pid, () =>
         publicVerification(service.url, samples.codes, { connections, seconds: settings.seconds }),
       );
@@ -202,6 +209,7 @@ async function main(): Promise<void> {
 
       say('durable commands over HTTP…');
       const people = new FreshPeople();
+      await commandLoad(service.url, samples.staff, people, { connections, seconds: settings.warmUpSeconds });
       const commandRun = await withCpu(service.pid, () =>
         commandLoad(service.url, samples.staff, people, { connections, seconds: settings.seconds }),
       );
@@ -274,6 +282,10 @@ async function main(): Promise<void> {
     });
     try {
       await sleep(2000);
+      await publicVerification(uncachedService.url, samples.codes, {
+        connections: settings.connections,
+        seconds: settings.warmUpSeconds,
+      });
       const uncachedRun = await withCpu(uncachedService.pid, () =>
         publicVerification(uncachedService.url, samples.codes, {
           connections: settings.connections,
