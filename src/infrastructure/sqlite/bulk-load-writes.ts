@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { CHECKPOINTS_TABLE, type CommitRequest, quoteIdent } from './read-model-writes';
+import { type CommitRequest, PreparedStatements, writeCheckpoints } from './read-model-writes';
 
 /**
  * The writes of a bulk load (a rebuild filling a fresh file that nobody reads before it is complete).
@@ -14,9 +14,11 @@ export class BulkLoadWrites {
   private readonly rowids = new Map<string, Map<string, number | bigint>>();
   /** Tables holding rows not learnt yet (copied in from another file): learnt when first used. */
   private readonly untracked = new Set<string>();
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: PreparedStatements;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.statements = new PreparedStatements(db);
+  }
 
   /** Applies the commit; must run inside a transaction. */
   apply({ changes, checkpoints }: CommitRequest): void {
@@ -25,30 +27,25 @@ export class BulkLoadWrites {
       const rowid = rows.get(id);
       if (json === null) {
         if (rowid === undefined) continue;
-        this.statement(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
+        this.statements.get(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
         rows.delete(id);
       } else if (rowid === undefined) {
         rows.set(
           id,
-          this.statement(`INSERT INTO ${table} (id, doc) VALUES (?, ?)`).run(id, json).lastInsertRowid,
+          this.statements.get(`INSERT INTO ${table} (id, doc) VALUES (?, ?)`).run(id, json).lastInsertRowid,
         );
       } else {
-        this.statement(`UPDATE ${table} SET doc = ? WHERE rowid = ?`).run(json, rowid);
+        this.statements.get(`UPDATE ${table} SET doc = ? WHERE rowid = ?`).run(json, rowid);
       }
     }
-    for (const { projection, position } of checkpoints) {
-      this.statement(
-        `INSERT INTO ${quoteIdent(CHECKPOINTS_TABLE)} (projection, position) VALUES (?, ?) ` +
-          'ON CONFLICT(projection) DO UPDATE SET position = excluded.position',
-      ).run(projection, position);
-    }
+    writeCheckpoints(this.statements, checkpoints);
   }
 
   /** The document's JSON, or undefined when the table holds none with this id. */
   get(table: string, id: string): string | undefined {
     const rowid = this.rowsOf(table).get(id);
     if (rowid === undefined) return undefined;
-    return this.statement(`SELECT doc FROM ${table} WHERE rowid = ?`).pluck().get(rowid) as string;
+    return this.statements.get(`SELECT doc FROM ${table} WHERE rowid = ?`).pluck().get(rowid) as string;
   }
 
   /** Rows were put into the table by other means (copied in from another file). */
@@ -80,14 +77,5 @@ export class BulkLoadWrites {
       }
     }
     return rows;
-  }
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 }

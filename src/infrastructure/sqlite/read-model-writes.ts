@@ -34,12 +34,47 @@ export const READ_STORE_ERRORS = errorCodec({
   },
 });
 
-/** The writes of a read-model file, on whichever connection (and thread) makes them. */
-export class ReadModelWrites {
+/** One connection's prepared statements, by their SQL text. */
+export class PreparedStatements {
   private readonly statements = new Map<string, Database.Statement>();
-  private transaction: GroupTransaction | null = null;
 
   constructor(private readonly db: Database.Database) {}
+
+  get(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Forgets them (before the connection closes). */
+  clear(): void {
+    this.statements.clear();
+  }
+}
+
+/** Moves each checkpoint to its position (in the transaction that writes what it covers). */
+export function writeCheckpoints(statements: PreparedStatements, checkpoints: readonly Checkpoint[]): void {
+  for (const { projection, position } of checkpoints) {
+    statements
+      .get(
+        `INSERT INTO ${quoteIdent(CHECKPOINTS_TABLE)} (projection, position) VALUES (?, ?) ` +
+          'ON CONFLICT(projection) DO UPDATE SET position = excluded.position',
+      )
+      .run(projection, position);
+  }
+}
+
+/** The writes of a read-model file, on whichever connection (and thread) makes them. */
+export class ReadModelWrites {
+  private readonly statements: PreparedStatements;
+  private transaction: GroupTransaction | null = null;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = new PreparedStatements(db);
+  }
 
   /** Applies the commit; must run inside a transaction (it throws LeaseLostError to roll it back). */
   apply({ changes, checkpoints, lease, now }: CommitRequest): void {
@@ -49,18 +84,15 @@ export class ReadModelWrites {
       throw new LeaseLostError(lease.name, lease.holder);
     }
     for (const [table, id, json] of changes) {
-      if (json === null) this.statement(`DELETE FROM ${table} WHERE id = ?`).run(id);
+      if (json === null) this.statements.get(`DELETE FROM ${table} WHERE id = ?`).run(id);
       else
-        this.statement(
-          `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc`,
-        ).run(id, json);
+        this.statements
+          .get(
+            `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc`,
+          )
+          .run(id, json);
     }
-    for (const { projection, position } of checkpoints) {
-      this.statement(
-        `INSERT INTO ${quoteIdent(CHECKPOINTS_TABLE)} (projection, position) VALUES (?, ?) ` +
-          'ON CONFLICT(projection) DO UPDATE SET position = excluded.position',
-      ).run(projection, position);
-    }
+    writeCheckpoints(this.statements, checkpoints);
   }
 
   /** Commits several requests in one transaction, each in its own savepoint (the writer thread's way). */
@@ -76,23 +108,16 @@ export class ReadModelWrites {
 
   /** Extends the holder's unexpired lease; false when it is not (or no longer) the holder. */
   renewLease({ name, holder, ttlMs }: LeaseClaim, now: number): boolean {
-    const renewed = this.statement(
-      `UPDATE ${quoteIdent(LEASES_TABLE)} SET expires_at = ? WHERE name = ? AND holder = ? AND expires_at > ?`,
-    ).run(now + ttlMs, name, holder, now);
+    const renewed = this.statements
+      .get(
+        `UPDATE ${quoteIdent(LEASES_TABLE)} SET expires_at = ? WHERE name = ? AND holder = ? AND expires_at > ?`,
+      )
+      .run(now + ttlMs, name, holder, now);
     return renewed.changes === 1;
   }
 
   /** Forgets the prepared statements (before the connection closes). */
   clear(): void {
     this.statements.clear();
-  }
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 }
