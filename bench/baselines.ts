@@ -15,7 +15,7 @@ export function rawOneEventTransactions(seconds: number): { perSecond: number; c
   const db = openDatabase(join(dir, 'raw.db'));
   try {
     db.exec(`CREATE TABLE events (
-      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
+      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, stream_id TEXT NOT NULL,
       revision INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL,
       data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (stream_id, revision))`);
     const insert = db.prepare(

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventToAppend, StoredEvent } from '../../src/application/ports/event-store';
+import {
+  DuplicateEventIdError,
+  type EventToAppend,
+  type StoredEvent,
+} from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { describeEventStoreContract } from './event-store.contract';
 
@@ -22,6 +27,8 @@ const sharedFile = (): string => join(dir, 'contract.sqlite');
 describeEventStoreContract('SQLite', {
   open: async () => SqliteEventStore.open(sharedFile()),
   reopen: async () => SqliteEventStore.open(sharedFile()),
+  // Like KurrentDB, within a stream only (see SCHEMA in sqlite-event-store.ts).
+  globallyUniqueEventIds: false,
 });
 
 const event = (): EventToAppend => ({
@@ -107,6 +114,80 @@ describe('SqliteEventStore specifics', () => {
     await store.close();
 
     expect(await pending).toEqual({ done: true, value: undefined });
+  });
+
+  it('keeps no index of event ids across streams', async () => {
+    const file = freshFile();
+    const store = SqliteEventStore.open(file);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const indexed = (
+        db.prepare("SELECT name FROM pragma_index_list('events')").pluck().all() as string[]
+      ).flatMap(
+        (index) => db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(index) as string[],
+      );
+      expect(indexed.sort()).toEqual(['revision', 'stream_id']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses an append that carries an id twice, and writes none of it', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    try {
+      const [a, b] = [event(), event()];
+      await expect(store.append('s-1', [a, b, a], 'no_stream')).rejects.toMatchObject({
+        name: 'DuplicateEventIdError',
+        eventId: a.id,
+      });
+      await store.append('s-2', [event()], 'no_stream');
+      await expect(store.append('s-2', [b, b], 'any')).rejects.toBeInstanceOf(DuplicateEventIdError);
+      expect(await store.readStream('s-1')).toEqual([]);
+      expect(await store.headPosition()).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers a command replayed after the stream moved on like the original, writing nothing', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    try {
+      const original = [event(), event()];
+      const first = await store.append('s-1', original, 'no_stream');
+      const later = await store.append('s-1', [event()], first.nextExpectedRevision);
+
+      // The same events again, decided on the stream as it is now: still the original append.
+      expect(await store.append('s-1', original, later.nextExpectedRevision)).toEqual(first);
+      expect(await store.append('s-1', [original[1]!], later.nextExpectedRevision)).toEqual(first);
+      expect(await store.readStream('s-1')).toHaveLength(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('still refuses an id reused in another stream in a file made with a unique index on it', async () => {
+    const file = freshFile();
+    const db = new Database(file);
+    db.exec(`CREATE TABLE events (
+      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
+      revision INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL,
+      data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (stream_id, revision))`);
+    db.close();
+    const store = SqliteEventStore.open(file);
+    try {
+      const reused = event();
+      const first = await store.append('s-1', [reused], 'no_stream');
+      await expect(store.append('s-2', [event(), reused], 'no_stream')).rejects.toMatchObject({
+        name: 'DuplicateEventIdError',
+        eventId: reused.id,
+      });
+      expect(await store.append('s-1', [reused], 'no_stream')).toEqual(first);
+      expect(await store.readStream('s-2')).toEqual([]);
+      expect(await store.headPosition()).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 
   it('delivers a long backlog in batches without skipping or repeating', async () => {

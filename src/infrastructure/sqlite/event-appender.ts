@@ -8,7 +8,6 @@ import type { AppendRequest, Appended, EncodedEvent } from './event-writer-proto
 import { GroupTransaction, type UnitOutcome } from './group-commit';
 
 interface PlacementRow {
-  readonly stream_id: string;
   readonly revision: number;
   readonly position: number;
 }
@@ -36,18 +35,24 @@ function isUniqueViolation(error: unknown): boolean {
  * a group of appends is committed in one GroupTransaction, each append in its own savepoint with its
  * own expected-revision check, rolled back alone when it fails. Appends run in the group's order and
  * see the ones before them, so concurrency control is exactly as without grouping.
+ *
+ * A retried append is recognised within its stream (its first event's id already there), as
+ * KurrentDB does: event ids derive from the command and the stream, so a retry always comes back to
+ * the same stream. The file keeps no index of event ids across streams (see SCHEMA in
+ * sqlite-event-store.ts); a file made with one still refuses an id reused in another stream.
  */
 export class EventAppender {
-  private readonly selectPlacement: Database.Statement<[string], PlacementRow>;
+  private readonly selectStreamIds: Database.Statement<[string], IdRow>;
   private readonly selectLastRevision: Database.Statement<[string], number | null>;
   private readonly insertEvent: Database.Statement<InsertParams>;
   private readonly transaction: GroupTransaction;
 
   /** The events table must exist (the store creates it before starting the writer). */
   constructor(db: Database.Database) {
-    this.selectPlacement = db.prepare<[string], PlacementRow>(
-      'SELECT stream_id, revision, position FROM events WHERE id = ?',
-    );
+    // Through the (stream_id, revision) index: a stream holds a few events.
+    this.selectStreamIds = db
+      .prepare<[string], IdRow>('SELECT id, revision, position FROM events WHERE stream_id = ?')
+      .raw();
     this.selectLastRevision = db
       .prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream_id = ?')
       .pluck();
@@ -67,16 +72,20 @@ export class EventAppender {
   }
 
   private append({ streamId, events, expected }: AppendRequest): Appended {
-    const retried = this.selectPlacement.get(events[0][0]);
-    if (retried) return { result: this.answerRetry(streamId, events, retried), written: false };
-
     const lastRevision = this.selectLastRevision.get(streamId) ?? -1;
+    // A new stream holds nothing to retry or to clash with: the common creation reads nothing more.
+    const stored = lastRevision >= 0 ? placements(this.selectStreamIds.all(streamId)) : NOTHING_STORED;
+    const retried = stored.get(events[0][0]);
+    if (retried) return { result: answerRetry(stored, events, retried), written: false };
+
     const ok =
       expected === 'any' ||
       (expected === 'no_stream' && lastRevision === -1) ||
       (expected === 'stream_exists' && lastRevision >= 0) ||
       expected === lastRevision;
     if (!ok) throw new WrongExpectedRevisionError(streamId, expected, lastRevision);
+    const clash = storedOrRepeated(events, stored);
+    if (clash !== null) throw new DuplicateEventIdError(clash);
 
     let revision = lastRevision;
     let position = 0;
@@ -86,27 +95,49 @@ export class EventAppender {
         const info = this.insertEvent.run(id, streamId, revision, type, schemaVersion, data, metadata);
         position = Number(info.lastInsertRowid);
       } catch (error) {
-        // (stream_id, revision) cannot clash inside this transaction, so this is the event id.
+        // (stream_id, revision) cannot clash inside this transaction, so this is the event id: a file
+        // made with a unique index on it, and the id stored in another stream.
         if (isUniqueViolation(error)) throw new DuplicateEventIdError(id);
         throw error;
       }
     }
     return { result: { nextExpectedRevision: revision, position }, written: true };
   }
+}
 
-  /** The first id is stored: only an exact replay of stored events is accepted. */
-  private answerRetry(streamId: string, events: readonly EncodedEvent[], first: PlacementRow): AppendResult {
-    let placement = first;
-    for (let i = 0; i < events.length; i++) {
-      if (i > 0) {
-        const found = this.selectPlacement.get(events[i][0]);
-        if (!found) throw new DuplicateEventIdError(events[0][0]);
-        placement = found;
-      }
-      if (placement.stream_id !== streamId || placement.revision !== first.revision + i) {
-        throw new DuplicateEventIdError(events[i][0]);
-      }
-    }
-    return { nextExpectedRevision: placement.revision, position: placement.position };
+type IdRow = [id: string, revision: number, position: number];
+
+const NOTHING_STORED: ReadonlyMap<string, PlacementRow> = new Map();
+
+function placements(rows: readonly IdRow[]): Map<string, PlacementRow> {
+  return new Map(rows.map(([id, revision, position]) => [id, { revision, position }]));
+}
+
+/** The first id is stored in the stream: only an exact replay of stored events is accepted. */
+function answerRetry(
+  stored: ReadonlyMap<string, PlacementRow>,
+  events: readonly EncodedEvent[],
+  first: PlacementRow,
+): AppendResult {
+  let placement = first;
+  for (let i = 1; i < events.length; i++) {
+    const found = stored.get(events[i][0]);
+    if (!found) throw new DuplicateEventIdError(events[0][0]);
+    if (found.revision !== first.revision + i) throw new DuplicateEventIdError(events[i][0]);
+    placement = found;
   }
+  return { nextExpectedRevision: placement.revision, position: placement.position };
+}
+
+/** The first id of the append already in the stream, or carried twice by the append; else null. */
+function storedOrRepeated(
+  events: readonly EncodedEvent[],
+  stored: ReadonlyMap<string, unknown>,
+): string | null {
+  const seen = new Set<string>();
+  for (const [id] of events) {
+    if (stored.has(id) || seen.has(id)) return id;
+    seen.add(id);
+  }
+  return null;
 }

@@ -29,10 +29,17 @@ const WRITER_CACHE_KIB = 32 * 1024;
 /** How long a caught-up subscription waits before looking for writes made by another process. */
 const POLL_INTERVAL_MS = 50;
 
+/**
+ * No index on the event id: a retried append is recognised within its stream (event-appender.ts),
+ * as KurrentDB does. An index of random ids across the whole log cost every append a page of its
+ * own in the write-ahead log (a transaction of 21 appends on the Shanghai log: 64 pages and 2.2–2.6
+ * ms with it, 36 and 1.5 ms without). Files made with `UNIQUE` on the id keep it, and still refuse
+ * an id reused in another stream.
+ */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
     position       INTEGER PRIMARY KEY AUTOINCREMENT,
-    id             TEXT    NOT NULL UNIQUE,
+    id             TEXT    NOT NULL,
     stream_id      TEXT    NOT NULL,
     revision       INTEGER NOT NULL,
     type           TEXT    NOT NULL,
