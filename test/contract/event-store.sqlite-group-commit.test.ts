@@ -10,6 +10,7 @@ import {
   WrongExpectedRevisionError,
 } from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { createEventFileWithIdIndex } from './event-file-with-id-index';
 
 let dir: string;
 let file: string;
@@ -120,12 +121,7 @@ describe('SqliteEventStore group commit', () => {
     // file made with one, as files were before the index was left out.
     await store.close();
     file = join(dir, `${randomUUID()}.sqlite`);
-    const db = new Database(file);
-    db.exec(`CREATE TABLE events (
-      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
-      revision INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL,
-      data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (stream_id, revision))`);
-    db.close();
+    createEventFileWithIdIndex(file);
     store = SqliteEventStore.open(file);
     const taken = event();
     await store.append(`worker-${randomUUID()}`, [taken], 'no_stream');

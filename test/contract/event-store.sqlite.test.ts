@@ -9,6 +9,7 @@ import {
   type StoredEvent,
 } from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { createEventFileWithIdIndex } from './event-file-with-id-index';
 import { describeEventStoreContract } from './event-store.contract';
 
 let dir: string;
@@ -168,12 +169,7 @@ describe('SqliteEventStore specifics', () => {
 
   it('still refuses an id reused in another stream in a file made with a unique index on it', async () => {
     const file = freshFile();
-    const db = new Database(file);
-    db.exec(`CREATE TABLE events (
-      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
-      revision INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL,
-      data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (stream_id, revision))`);
-    db.close();
+    createEventFileWithIdIndex(file);
     const store = SqliteEventStore.open(file);
     try {
       const reused = event();
