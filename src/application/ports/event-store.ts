@@ -54,7 +54,11 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
-/** An event id already stored in another stream or at another place: never silently duplicated. */
+/**
+ * An event id the stream already holds at another place, or one an append carries twice: never
+ * silently duplicated. Ids are unique within a stream; across streams only where the store keeps an
+ * index of them (SQLite files made before it left that index out; KurrentDB does not).
+ */
 export class DuplicateEventIdError extends Error {
   constructor(readonly eventId: string) {
     super(`event id ${eventId} is already stored with different placement`);

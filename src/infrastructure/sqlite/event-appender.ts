@@ -42,20 +42,19 @@ function isUniqueViolation(error: unknown): boolean {
  * sqlite-event-store.ts); a file made with one still refuses an id reused in another stream.
  */
 export class EventAppender {
-  private readonly selectStreamIds: Database.Statement<[string], IdRow>;
-  private readonly selectLastRevision: Database.Statement<[string], number | null>;
+  private readonly selectStream: Database.Statement<[string], IdRow>;
   private readonly insertEvent: Database.Statement<InsertParams>;
   private readonly transaction: GroupTransaction;
 
   /** The events table must exist (the store creates it before starting the writer). */
   constructor(db: Database.Database) {
-    // Through the (stream_id, revision) index: a stream holds a few events.
-    this.selectStreamIds = db
-      .prepare<[string], IdRow>('SELECT id, revision, position FROM events WHERE stream_id = ?')
+    // Through the (stream_id, revision) index, in revision order: a stream holds a few events, and
+    // the last row gives its revision (a new stream costs one probe of the index, as a MAX would).
+    this.selectStream = db
+      .prepare<[string], IdRow>(
+        'SELECT id, revision, position FROM events WHERE stream_id = ? ORDER BY revision',
+      )
       .raw();
-    this.selectLastRevision = db
-      .prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream_id = ?')
-      .pluck();
     this.insertEvent = db.prepare<InsertParams>(
       `INSERT INTO events (id, stream_id, revision, type, schema_version, data, metadata)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -72,9 +71,9 @@ export class EventAppender {
   }
 
   private append({ streamId, events, expected }: AppendRequest): Appended {
-    const lastRevision = this.selectLastRevision.get(streamId) ?? -1;
-    // A new stream holds nothing to retry or to clash with: the common creation reads nothing more.
-    const stored = lastRevision >= 0 ? placements(this.selectStreamIds.all(streamId)) : NOTHING_STORED;
+    const rows = this.selectStream.all(streamId);
+    const lastRevision = rows.length > 0 ? rows[rows.length - 1]![1] : -1;
+    const stored = placements(rows);
     const retried = stored.get(events[0][0]);
     if (retried) return { result: answerRetry(stored, events, retried), written: false };
 
@@ -106,8 +105,6 @@ export class EventAppender {
 }
 
 type IdRow = [id: string, revision: number, position: number];
-
-const NOTHING_STORED: ReadonlyMap<string, PlacementRow> = new Map();
 
 function placements(rows: readonly IdRow[]): Map<string, PlacementRow> {
   return new Map(rows.map(([id, revision, position]) => [id, { revision, position }]));
