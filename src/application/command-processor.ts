@@ -56,6 +56,29 @@ export interface ExecuteOptions<E, S> {
   readonly needsPersonalData?: boolean;
 }
 
+/** One stream's part of a command: the decider, the stream and the command decided on it. */
+export interface CommandStep<C, E extends DomainEvent, S> {
+  readonly decider: Decider<C, E, S>;
+  readonly streamId: string;
+  readonly command: (state: S, metadata: CommandMetadata, stream: LoadedStream<S>) => C | Promise<C>;
+  readonly options?: ExecuteOptions<E, S>;
+}
+
+type AnyStep = CommandStep<unknown, DomainEvent, unknown>;
+
+/** A step decided with events to append. */
+interface PendingAppend {
+  readonly step: AnyStep;
+  readonly stream: LoadedStream<unknown>;
+  readonly decision: readonly DomainEvent[];
+  readonly events: EventToAppend[];
+}
+
+/** A step decided: answered without appending, or waiting for its append. */
+type Prepared = { readonly outcome: StreamOutcome<DomainEvent> } | PendingAppend;
+
+const DECIDE_AGAIN = Symbol('decide again on a fresh read');
+
 const MAX_ATTEMPTS = 5;
 
 /**
@@ -135,70 +158,146 @@ export class CommandProcessor {
     context: CommandContext,
     options: ExecuteOptions<E, S> = {},
   ): Promise<StreamOutcome<E>> {
-    let mustRead = options.needsPersonalData === true;
+    const step: CommandStep<C, E, S> = { decider, streamId, command, options };
+    const [outcome] = await this.executeAll([step as unknown as AnyStep], context);
+    return outcome as StreamOutcome<E>;
+  }
+
+  /**
+   * Two commands on two streams, decided in order (the second's may use what the first's learned)
+   * and appended together: all or nothing where the store can (EventStore.appendToStreams), else one
+   * after the other, so that a retry of the command completes what a crash left half-written.
+   */
+  async executeTogether<CA, EA extends DomainEvent, SA, CB, EB extends DomainEvent, SB>(
+    first: CommandStep<CA, EA, SA>,
+    second: CommandStep<CB, EB, SB>,
+    context: CommandContext,
+  ): Promise<[StreamOutcome<EA>, StreamOutcome<EB>]> {
+    const [a, b] = await this.executeAll([first, second] as unknown as AnyStep[], context);
+    return [a as StreamOutcome<EA>, b as StreamOutcome<EB>];
+  }
+
+  /**
+   * The loop itself: every step loaded (or remembered, or assumed new) and decided, then whatever
+   * was decided appended at once. A stale stream (another writer got there first) makes the whole
+   * command decided again on fresh state.
+   */
+  private async executeAll(
+    steps: readonly AnyStep[],
+    context: CommandContext,
+  ): Promise<StreamOutcome<DomainEvent>[]> {
+    const mustRead = steps.map((step) => step.options?.needsPersonalData === true);
     for (let attempt = 1; ; attempt++) {
-      const remembered = mustRead ? undefined : this.written.get<S>(decider, streamId);
-      const assumedNew = !mustRead && remembered === undefined && options.expectNew === true;
-      const stream =
-        remembered ?? (assumedNew ? newStream(decider, streamId) : await this.read(decider, streamId));
-      // An answer given without appending is never given from memory, nor from the assumption that
-      // the stream is new: decided again on a fresh read.
-      const answerFresh = (): boolean => {
-        if (remembered === undefined && !assumedNew) return false;
-        this.written.forget(streamId);
-        mustRead = true;
-        return true;
-      };
-      const earlier = this.earlierOutcome<E>(stream, context.commandId);
-      if (earlier) return earlier;
-      if (
-        options.checkExpectedRevision &&
-        context.expectedRevision !== undefined &&
-        context.expectedRevision !== stream.revision
-      ) {
-        if (answerFresh()) continue;
-        throw staleRevision(streamId, context.expectedRevision, stream.revision);
-      }
       const metadata: CommandMetadata = { actor: context.actor, now: this.clock.now().toISOString() };
-      let decision: Decision<E>;
-      try {
-        decision = decider.decide(await command(stream.state, metadata, stream), stream.state);
-      } catch (error) {
-        if (answerFresh()) continue;
-        throw error;
-      }
-      if (decision instanceof DomainError || decision.length === 0) {
-        if (answerFresh()) continue;
-        if (decision instanceof DomainError) throw decision;
-        this.written.remember(decider, stream);
-        const last = stream.events[stream.events.length - 1];
-        return { streamId, revision: stream.revision, position: last?.position ?? 0, events: [] };
-      }
-      await options.beforeAppend?.(decision, stream.state);
-      const appending = this.envelope(streamId, decision, context, metadata.now);
-      try {
-        const result = await this.eventStore.append(
-          streamId,
-          appending,
-          stream.revision === -1 ? 'no_stream' : stream.revision,
-        );
-        this.rememberAppended(decider, stream, appending, result);
-        return {
-          streamId,
-          revision: result.nextExpectedRevision,
-          position: result.position,
-          events: decision,
-        };
-      } catch (error) {
-        this.written.forget(streamId);
-        mustRead = true;
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (options.checkExpectedRevision && context.expectedRevision !== undefined) {
-          throw staleRevision(streamId, context.expectedRevision, error.actual);
+      const prepared: Prepared[] = [];
+      for (const [index, step] of steps.entries()) {
+        const next = await this.prepare(step, context, mustRead[index]!, metadata);
+        if (next === DECIDE_AGAIN) {
+          mustRead[index] = true;
+          break;
         }
-        if (attempt >= MAX_ATTEMPTS) throw conflict(`${streamId} is changing too fast; try again`);
+        prepared.push(next);
+      }
+      if (prepared.length < steps.length) continue;
+
+      const appending = prepared.filter((next): next is PendingAppend => 'events' in next);
+      try {
+        const results = await this.appendAll(appending);
+        return prepared.map((next) => {
+          if (!('events' in next)) return next.outcome;
+          const result = results[appending.indexOf(next)]!;
+          this.rememberAppended(next.step.decider, next.stream, next.events, result);
+          return {
+            streamId: next.stream.streamId,
+            revision: result.nextExpectedRevision,
+            position: result.position,
+            events: next.decision,
+          };
+        });
+      } catch (error) {
+        for (const next of appending) {
+          this.written.forget(next.stream.streamId);
+          mustRead[steps.indexOf(next.step)] = true;
+        }
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        const pinned = steps.some(
+          (step) => step.streamId === error.streamId && step.options?.checkExpectedRevision,
+        );
+        if (pinned && context.expectedRevision !== undefined) {
+          throw staleRevision(error.streamId, context.expectedRevision, error.actual);
+        }
+        if (attempt >= MAX_ATTEMPTS) throw conflict(`${error.streamId} is changing too fast; try again`);
       }
     }
+  }
+
+  /**
+   * One step decided: its answer when nothing is to be appended (a retried command's earlier answer,
+   * or a decision without events), the events to append, or DECIDE_AGAIN when a refusal or a no-op
+   * was decided on a remembered or assumed-new stream: such an answer is never given from memory,
+   * only on a fresh read.
+   */
+  private async prepare(
+    step: AnyStep,
+    context: CommandContext,
+    mustRead: boolean,
+    metadata: CommandMetadata,
+  ): Promise<Prepared | typeof DECIDE_AGAIN> {
+    const { decider, streamId, options = {} } = step;
+    const remembered = mustRead ? undefined : this.written.get<unknown>(decider, streamId);
+    const assumedNew = !mustRead && remembered === undefined && options.expectNew === true;
+    const stream =
+      remembered ?? (assumedNew ? newStream(decider, streamId) : await this.read(decider, streamId));
+    const unread = remembered !== undefined || assumedNew;
+    const decideAgain = (): typeof DECIDE_AGAIN => {
+      this.written.forget(streamId);
+      return DECIDE_AGAIN;
+    };
+    const earlier = this.earlierOutcome<DomainEvent>(stream, context.commandId);
+    if (earlier) return { outcome: earlier };
+    if (
+      options.checkExpectedRevision &&
+      context.expectedRevision !== undefined &&
+      context.expectedRevision !== stream.revision
+    ) {
+      if (unread) return decideAgain();
+      throw staleRevision(streamId, context.expectedRevision, stream.revision);
+    }
+    let decision: Decision<DomainEvent>;
+    try {
+      decision = decider.decide(await step.command(stream.state, metadata, stream), stream.state);
+    } catch (error) {
+      if (unread) return decideAgain();
+      throw error;
+    }
+    if (decision instanceof DomainError || decision.length === 0) {
+      if (unread) return decideAgain();
+      if (decision instanceof DomainError) throw decision;
+      this.written.remember(decider, stream);
+      const last = stream.events[stream.events.length - 1];
+      return { outcome: { streamId, revision: stream.revision, position: last?.position ?? 0, events: [] } };
+    }
+    await options.beforeAppend?.(decision, stream.state);
+    return { step, stream, decision, events: this.envelope(streamId, decision, context, metadata.now) };
+  }
+
+  /** Appended together where the store can; otherwise in order, each durable before the next. */
+  private async appendAll(appending: readonly PendingAppend[]): Promise<AppendResult[]> {
+    const parts = appending.map(({ stream, events }) => ({
+      streamId: stream.streamId,
+      events,
+      expected: stream.revision === -1 ? ('no_stream' as const) : stream.revision,
+    }));
+    if (parts.length === 1) {
+      const [{ streamId, events, expected }] = parts as [(typeof parts)[0]];
+      return [await this.eventStore.append(streamId, events, expected)];
+    }
+    if (parts.length > 1 && this.eventStore.appendToStreams) return this.eventStore.appendToStreams(parts);
+    const results: AppendResult[] = [];
+    for (const { streamId, events, expected } of parts) {
+      results.push(await this.eventStore.append(streamId, events, expected));
+    }
+    return results;
   }
 
   /**

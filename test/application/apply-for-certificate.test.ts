@@ -21,10 +21,14 @@ const context = (commandId: string): CommandContext => ({
   correlationId: commandId,
 });
 
-/** The real SQLite store, with a gate that can hold the next certificate creation mid-flight. */
+/**
+ * The real SQLite store appending one stream at a time, as a store without a multi-stream append
+ * does (KurrentDB), with a gate that can hold the next certificate creation mid-flight.
+ */
 function pausing(inner: EventStore) {
   let held: { released: Promise<void>; reach: () => void } | null = null;
   const store: EventStore = Object.assign(Object.create(inner) as EventStore, {
+    appendToStreams: undefined,
     async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) {
       if (held && streamId.startsWith('certificate-')) {
         const { released, reach } = held;
@@ -48,7 +52,7 @@ function pausing(inner: EventStore) {
   };
 }
 
-describe('applying for a certificate while another application is between its two appends', () => {
+describe('applying for a certificate while another application is between its two appends (one stream at a time)', () => {
   let dir: string;
   let inner: SqliteEventStore;
   let now = Date.parse('2026-11-24T08:00:00.000Z');

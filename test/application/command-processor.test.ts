@@ -293,3 +293,88 @@ describe('streams in a final state', () => {
     expect(reads).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('two streams decided and appended together', () => {
+  const claim: Decider<{ owner: string }, DomainEvent<'Claimed', { owner: string }>, string | null> = {
+    initialState: null,
+    decide: (command, owner) =>
+      owner === null
+        ? [{ type: 'Claimed', data: { owner: command.owner } }]
+        : owner === command.owner
+          ? []
+          : conflict(`taken by ${owner}`, { existingId: owner }),
+    evolve: (_owner, event) => event.data.owner,
+  };
+  const claimAndCount = (key: string, owner: string, command: CounterCommand, ctx = context()) =>
+    processor.executeTogether(
+      { decider: claim, streamId: key, command: () => ({ owner }), options: { expectNew: true } },
+      { decider: counter, streamId: 'counter-1', command: () => command },
+      ctx,
+    );
+  const typesIn = async (streamId: string) => (await store.readStream(streamId)).map((event) => event.type);
+
+  it('stores both in one append, answering each stream, in order', async () => {
+    const appendToStreams = jest.spyOn(store, 'appendToStreams');
+    const append = jest.spyOn(store, 'append');
+
+    const [claimed, counted] = await claimAndCount('key-1', 'a', { type: 'add', by: 2 });
+
+    expect(appendToStreams).toHaveBeenCalledTimes(1);
+    expect(append).not.toHaveBeenCalled();
+    expect(claimed).toMatchObject({ streamId: 'key-1', revision: 0, events: [{ type: 'Claimed' }] });
+    expect(counted).toMatchObject({ streamId: 'counter-1', revision: 0, events: [{ type: 'Added' }] });
+    expect(counted.position).toBe(claimed.position + 1);
+    expect(await typesIn('key-1')).toEqual(['Claimed']);
+    expect(await typesIn('counter-1')).toEqual(['Added']);
+  });
+
+  it('stores neither when the second is refused', async () => {
+    const refusal = await claimAndCount('key-2', 'a', { type: 'atLeast', count: 1 }).catch((e: unknown) => e);
+
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(await typesIn('key-2')).toEqual([]);
+    expect(await typesIn('counter-1')).toEqual([]);
+  });
+
+  it('stores neither when one stream has moved on, then decides both again on fresh state', async () => {
+    await run({ type: 'add', by: 1 });
+    await writeElsewhere(10, 0); // the remembered counter is stale: the joint append fails whole
+    const appendToStreams = jest.spyOn(store, 'appendToStreams');
+
+    const [, counted] = await claimAndCount('key-3', 'a', { type: 'add', by: 1 });
+
+    expect(appendToStreams).toHaveBeenCalledTimes(2);
+    expect(counted.revision).toBe(2);
+    expect(await typesIn('key-3')).toEqual(['Claimed']);
+    expect((await processor.load(counter, 'counter-1')).state).toBe(12);
+  });
+
+  it('answers a retried command as the first time and stores nothing twice', async () => {
+    const retried = context();
+    const first = await claimAndCount('key-4', 'a', { type: 'add', by: 1 }, retried);
+    processor = new CommandProcessor(store, clock);
+
+    const again = await claimAndCount('key-4', 'a', { type: 'add', by: 1 }, retried);
+
+    expect(again.map((outcome) => [outcome.revision, outcome.position])).toEqual(
+      first.map((outcome) => [outcome.revision, outcome.position]),
+    );
+    expect(await typesIn('key-4')).toEqual(['Claimed']);
+    expect(await typesIn('counter-1')).toEqual(['Added']);
+  });
+
+  it('appends one stream after the other where the store cannot append them together', async () => {
+    const oneAtATime = Object.assign(Object.create(store) as SqliteEventStore, {
+      appendToStreams: undefined,
+      append: (...args: Parameters<SqliteEventStore['append']>) => store.append(...args),
+    });
+    processor = new CommandProcessor(oneAtATime, clock);
+    const append = jest.spyOn(store, 'append');
+
+    const [claimed, counted] = await claimAndCount('key-5', 'a', { type: 'add', by: 1 });
+
+    expect(append.mock.calls.map(([streamId]) => streamId)).toEqual(['key-5', 'counter-1']);
+    expect(counted.position).toBeGreaterThan(claimed.position);
+    expect(await typesIn('counter-1')).toEqual(['Added']);
+  });
+});

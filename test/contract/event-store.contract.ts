@@ -5,6 +5,7 @@ import {
   type EventStore,
   type EventToAppend,
   type StoredEvent,
+  type StreamAppend,
   WrongExpectedRevisionError,
 } from '../../src/application/ports/event-store';
 
@@ -20,6 +21,8 @@ export interface EventStoreHarness {
    * that promise global uniqueness.
    */
   readonly globallyUniqueEventIds?: boolean;
+  /** Whether the store appends to several streams at once, all or none (EventStore.appendToStreams). */
+  readonly appendsToSeveralStreams: boolean;
 }
 
 const metadata = (overrides: Partial<EventMetadata> = {}): EventMetadata => ({
@@ -204,6 +207,73 @@ export function describeEventStoreContract(adapterName: string, harness: EventSt
         expect(lost[0].reason).toBeInstanceOf(WrongExpectedRevisionError);
         expect(lost[0].reason).toMatchObject({ streamId, expected: 0, actual: 1 });
         expect(await store.readStream(streamId)).toHaveLength(2);
+      });
+    });
+
+    describe('appending to several streams at once', () => {
+      const parts = (...streamIds: string[]): StreamAppend[] =>
+        streamIds.map((streamId) => ({ streamId, events: events(2), expected: 'no_stream' }));
+
+      if (!harness.appendsToSeveralStreams) {
+        it('is not offered, so callers append one stream after the other', () => {
+          expect(store.appendToStreams).toBeUndefined();
+        });
+        return;
+      }
+
+      it('stores every part, answering each like its own append, in the order given', async () => {
+        const [a, b] = [newStream(), newStream()];
+        const head = await store.headPosition();
+
+        const results = await store.appendToStreams!(parts(a, b));
+
+        const [storedA, storedB] = [await store.readStream(a), await store.readStream(b)];
+        expect(storedA.map((e) => e.revision)).toEqual([0, 1]);
+        expect(results).toEqual([
+          { nextExpectedRevision: 1, position: storedA[1].position },
+          { nextExpectedRevision: 1, position: storedB[1].position },
+        ]);
+        expect(storedA[0].position).toBeGreaterThan(head);
+        expectIncreasing([...storedA, ...storedB].map((e) => e.position));
+      });
+
+      it('stores nothing when one part expects another revision, and names that stream', async () => {
+        const [fresh, existing] = [newStream(), newStream()];
+        await store.append(existing, [event()], 'no_stream');
+        const head = await store.headPosition();
+
+        const error = await rejection(
+          store.appendToStreams!([
+            { streamId: fresh, events: events(2), expected: 'no_stream' },
+            { streamId: existing, events: [event()], expected: 'no_stream' },
+          ]),
+        );
+
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(error).toMatchObject({ streamId: existing, expected: 'no_stream', actual: 0 });
+        expect(await store.readStream(fresh)).toEqual([]);
+        expect(await store.readStream(existing)).toHaveLength(1);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('answers a retry like the original and stores nothing twice', async () => {
+        const appends = parts(newStream(), newStream());
+        const first = await store.appendToStreams!(appends);
+        const head = await store.headPosition();
+
+        expect(await store.appendToStreams!(appends)).toEqual(first);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('refuses a stream given twice, and no parts at all, storing nothing', async () => {
+        const streamId = newStream();
+        const head = await store.headPosition();
+
+        await expect(store.appendToStreams!(parts(streamId, streamId))).rejects.toThrow('given twice');
+        await expect(store.appendToStreams!([])).rejects.toThrow('no parts');
+
+        expect(await store.readStream(streamId)).toEqual([]);
+        expect(await store.headPosition()).toBe(head);
       });
     });
 

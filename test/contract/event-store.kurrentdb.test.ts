@@ -13,6 +13,7 @@ if (url) {
     reopen: async () => KurrentDbEventStore.connect(url),
     // KurrentDB deduplicates event ids within a stream only (see the harness option).
     globallyUniqueEventIds: false,
+    appendsToSeveralStreams: false,
   });
 } else {
   process.stderr.write(

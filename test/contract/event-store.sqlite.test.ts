@@ -30,6 +30,7 @@ describeEventStoreContract('SQLite', {
   reopen: async () => SqliteEventStore.open(sharedFile()),
   // Like KurrentDB, within a stream only (see SCHEMA in sqlite-event-store.ts).
   globallyUniqueEventIds: false,
+  appendsToSeveralStreams: true,
 });
 
 const event = (): EventToAppend => ({

@@ -10,6 +10,7 @@ import {
   type AppendResult,
   DuplicateEventIdError,
   type EventToAppend,
+  type ExpectedRevision,
   WrongExpectedRevisionError,
 } from '../../src/application/ports/event-store';
 import { EventAppender } from '../../src/infrastructure/sqlite/event-appender';
@@ -62,11 +63,9 @@ const event = (type = 'Something'): EventToAppend => ({
   },
 });
 
-const request = (streamId: string, expected: AppendRequest['expected'] = 'no_stream'): AppendRequest => ({
-  streamId,
-  events: [encodeEvent(event())],
-  expected,
-});
+const request = (streamId: string, expected: ExpectedRevision = 'no_stream'): AppendRequest => [
+  { streamId, events: [encodeEvent(event())], expected },
+];
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -133,9 +132,26 @@ describe('EventAppender: what the writer thread runs, here in this thread', () =
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, false]);
     expect(outcomes[1]).toEqual({
       ok: true,
-      value: { result: { nextExpectedRevision: 1, position: 2 }, written: true },
+      value: [{ result: { nextExpectedRevision: 1, position: 2 }, written: true }],
     });
     expect(outcomes[2]).toMatchObject({ ok: false, error: expect.any(WrongExpectedRevisionError) });
+  });
+
+  it("stores an append to several streams whole or not at all, beside the group's other appends", () => {
+    const appender = new EventAppender(db);
+    const [a, b, c] = [`a-${randomUUID()}`, `b-${randomUUID()}`, `c-${randomUUID()}`];
+
+    const outcomes = appender.appendGroup([
+      [...request(a), ...request(b)],
+      [...request(c), ...request(a)], // a exists by now: the whole append fails, c included
+      request(c),
+    ]);
+
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true]);
+    expect(outcomes[0]).toMatchObject({ ok: true, value: [{ written: true }, { written: true }] });
+    expect(outcomes[1]).toMatchObject({ ok: false, error: { streamId: a, expected: 'no_stream' } });
+    const countOf = db.prepare<[string], number>('SELECT COUNT(*) FROM events WHERE stream_id = ?').pluck();
+    expect([a, b, c].map((stream) => countOf.get(stream))).toEqual([1, 1, 1]);
   });
 
   it('throws and stores nothing when the COMMIT fails, and works afterwards', () => {
@@ -152,7 +168,7 @@ describe('EventAppender: what the writer thread runs, here in this thread', () =
     jest.restoreAllMocks();
 
     expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(0);
-    expect(appender.appendGroup([request('a')])[0]).toMatchObject({ ok: true, value: { written: true } });
+    expect(appender.appendGroup([request('a')])[0]).toMatchObject({ ok: true, value: [{ written: true }] });
   });
 });
 
@@ -191,7 +207,7 @@ class StandInThread extends EventEmitter {
 
 const committed = (position: number): AppendOutcome => ({
   ok: true,
-  value: { result: { nextExpectedRevision: 0, position }, written: true },
+  value: [{ result: { nextExpectedRevision: 0, position }, written: true }],
 });
 
 describe('EventWriter with a stand-in thread', () => {
@@ -207,24 +223,24 @@ describe('EventWriter with a stand-in thread', () => {
     const first = [writer.append(request('a')), writer.append(request('b'))];
     expect(thread.groups()).toHaveLength(0); // sent at the end of the turn, with whatever else arrives
     await nextTurn();
-    expect(thread.groups().map((group) => group.map((append) => append.streamId))).toEqual([['a', 'b']]);
+    expect(thread.groups().map((group) => group.map((append) => append[0]!.streamId))).toEqual([['a', 'b']]);
 
     const second = [writer.append(request('c'))];
     second.push(writer.append(request('d')));
     await nextTurn();
     // Sent while the first is still unanswered: the thread commits whatever has reached it.
-    expect(thread.groups().map((group) => group.map((append) => append.streamId))).toEqual([
+    expect(thread.groups().map((group) => group.map((append) => append[0]!.streamId))).toEqual([
       ['a', 'b'],
       ['c', 'd'],
     ]);
 
     thread.answer([committed(1), committed(2)]);
     expect(await Promise.all(first)).toEqual([
-      { result: { nextExpectedRevision: 0, position: 1 }, written: true },
-      { result: { nextExpectedRevision: 0, position: 2 }, written: true },
+      [{ result: { nextExpectedRevision: 0, position: 1 }, written: true }],
+      [{ result: { nextExpectedRevision: 0, position: 2 }, written: true }],
     ]);
     thread.answer([committed(3), committed(4)]);
-    expect((await Promise.all(second)).map((appended) => appended.result.position)).toEqual([3, 4]);
+    expect((await Promise.all(second)).map((appended) => appended[0]!.result.position)).toEqual([3, 4]);
   });
 
   it('keeps the process alive only while it has appends to answer', async () => {
@@ -254,7 +270,7 @@ describe('EventWriter with a stand-in thread', () => {
     const duplicateError = (duplicate as PromiseRejectedResult).reason as DuplicateEventIdError;
     expect(duplicateError).toBeInstanceOf(DuplicateEventIdError);
     expect(duplicateError.eventId).toBe('event-1');
-    expect(stored).toMatchObject({ status: 'fulfilled', value: { result: { position: 7 } } });
+    expect(stored).toMatchObject({ status: 'fulfilled', value: [{ result: { position: 7 } }] });
   });
 
   it('rejects the whole group with the error of a transaction that failed', async () => {
@@ -303,8 +319,8 @@ describe('EventWriter with a stand-in thread', () => {
     await closed;
 
     expect(thread.sent.map((message) => message.type)).toEqual(['group', 'group', 'close']);
-    await expect(inFlight).resolves.toMatchObject({ result: { position: 1 } });
-    await expect(waiting).resolves.toMatchObject({ result: { position: 2 } });
+    await expect(inFlight).resolves.toMatchObject([{ result: { position: 1 } }]);
+    await expect(waiting).resolves.toMatchObject([{ result: { position: 2 } }]);
     await expect(writer.append(request('c'))).rejects.toThrow('closed');
   });
 

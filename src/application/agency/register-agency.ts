@@ -21,23 +21,29 @@ export class RegisterAgencyHandler implements ICommandHandler<RegisterAgencyComm
 
   async execute({ data, context }: RegisterAgencyCommand): Promise<WriteResult> {
     const agencyId = derivedId('agency', context.commandId);
-    // One credit code, one agency: the code's reservation stream can be created only once.
-    await this.processor.execute(
-      reservationDecider,
-      streams.creditCode(data.creditCode),
-      () => ({
-        type: 'ClaimKey' as const,
-        data: { ownerId: agencyId, what: `credit code ${data.creditCode}` },
-      }),
+    // One credit code, one agency: the code's reservation stream can be created only once, and is
+    // stored with the agency or not at all (no code is left claimed by an agency never registered).
+    const [, outcome] = await this.processor.executeTogether(
+      {
+        decider: reservationDecider,
+        streamId: streams.creditCode(data.creditCode),
+        command: () => ({
+          type: 'ClaimKey' as const,
+          data: { ownerId: agencyId, what: `credit code ${data.creditCode}` },
+        }),
+        options: { expectNew: true },
+      },
+      {
+        decider: agencyDecider,
+        streamId: streams.agency(agencyId),
+        command: (_state, metadata) => ({
+          type: 'RegisterAgency' as const,
+          data: { agencyId, ...data },
+          metadata,
+        }),
+        options: { expectNew: true },
+      },
       context,
-      { expectNew: true },
-    );
-    const outcome = await this.processor.execute(
-      agencyDecider,
-      streams.agency(agencyId),
-      (_state, metadata) => ({ type: 'RegisterAgency' as const, data: { agencyId, ...data }, metadata }),
-      context,
-      { expectNew: true },
     );
     return { id: agencyId, revision: outcome.revision, position: outcome.position, created: true };
   }

@@ -17,9 +17,10 @@ export class ApplyForCertificateCommand {
 }
 
 /**
- * Opens the application on the worker's stream first (rule 2: the worker stream serialises
- * applications), then creates the certificate stream. Both appends derive their event ids from
- * the command id, so a retry after a crash between them completes the second without doubling.
+ * Opens the application on the worker's stream (rule 2: the worker stream serialises applications)
+ * and creates the certificate stream, in one append to both where the store can (else the worker's
+ * first). Both derive their event ids from the command id, so a retry after a crash between two
+ * separate appends completes the second without doubling.
  */
 @CommandHandler(ApplyForCertificateCommand)
 export class ApplyForCertificateHandler implements ICommandHandler<ApplyForCertificateCommand, WriteResult> {
@@ -28,45 +29,55 @@ export class ApplyForCertificateHandler implements ICommandHandler<ApplyForCerti
   async execute({ workerId, context }: ApplyForCertificateCommand): Promise<WriteResult> {
     const certificateId = derivedId('certificate', context.commandId);
     let agencyId = '';
-    await this.processor.execute(
-      workerDecider,
-      streams.worker(workerId),
-      async (worker, metadata, stream) => {
-        if (worker.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
-        agencyId = worker.agencyId;
-        const lastId = worker.lastCertificateId;
-        const current = lastId
-          ? { certificateId: lastId, active: await this.stillActive(lastId, stream.events, metadata.now) }
-          : null;
-        return { type: 'OpenApplication' as const, data: { workerId, certificateId, current }, metadata };
+    const [, outcome] = await this.processor.executeTogether(
+      {
+        decider: workerDecider,
+        streamId: streams.worker(workerId),
+        command: async (worker, metadata, stream) => {
+          if (worker.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
+          agencyId = worker.agencyId;
+          const lastId = worker.lastCertificateId;
+          const current = lastId
+            ? { certificateId: lastId, active: await this.stillActive(lastId, stream.events, metadata.now) }
+            : null;
+          return { type: 'OpenApplication' as const, data: { workerId, certificateId, current }, metadata };
+        },
+      },
+      {
+        decider: certificateDecider,
+        streamId: streams.certificate(certificateId),
+        command: async (_state, metadata) => {
+          // A retried command finds the worker's event already stored: the agency is read from it.
+          agencyId ||= await this.agencyOf(workerId);
+          const district = await this.districtOf(agencyId);
+          return {
+            type: 'ApplyForCertificate' as const,
+            data: { certificateId, workerId, agencyId, district },
+            metadata,
+          };
+        },
+        options: { expectNew: true },
       },
       context,
-    );
-    if (!agencyId) {
-      // A retried command: the worker stream already held its event, so read the agency from it.
-      const worker = await this.processor.load(workerDecider, streams.worker(workerId));
-      if (worker.state.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
-      agencyId = worker.state.agencyId;
-    }
-    const agency = await this.processor.load(agencyDecider, streams.agency(agencyId));
-    const district = agency.state.status === 'registered' ? agency.state.district : '';
-    const outcome = await this.processor.execute(
-      certificateDecider,
-      streams.certificate(certificateId),
-      (_state, metadata) => ({
-        type: 'ApplyForCertificate' as const,
-        data: { certificateId, workerId, agencyId, district },
-        metadata,
-      }),
-      context,
-      { expectNew: true },
     );
     return { id: certificateId, revision: outcome.revision, position: outcome.position, created: true };
   }
 
+  private async agencyOf(workerId: string): Promise<string> {
+    const worker = await this.processor.load(workerDecider, streams.worker(workerId));
+    if (worker.state.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
+    return worker.state.agencyId;
+  }
+
+  private async districtOf(agencyId: string): Promise<string> {
+    const agency = await this.processor.load(agencyDecider, streams.agency(agencyId));
+    return agency.state.status === 'registered' ? agency.state.district : '';
+  }
+
   /**
    * Whether the worker's last application still counts against rule 2. One whose certificate
-   * stream does not exist yet is another request between its two appends: in flight, so active,
+   * stream does not exist yet (on a store that appends the two streams one after the other) is
+   * another request between its two appends: in flight, so active,
    * unless it was opened so long ago that its request must have died (its own retry completes it).
    */
   private async stillActive(certificateId: string, workerEvents: readonly StoredEvent[], now: string) {

@@ -79,6 +79,13 @@ export interface SubscribeOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One stream's part of an append to several streams (EventStore.appendToStreams). */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+}
+
 /**
  * The write model's only storage. Appends are atomic per call: all events or none.
  * Appending events whose ids are all already stored, in the same stream and order,
@@ -90,6 +97,15 @@ export interface EventStore {
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult>;
+  /**
+   * Appends to several streams at once, all or none: each part checked against its own expected
+   * revision (and answered as `append` answers it, a retried part included) in the order given, and
+   * if one part fails nothing of the others is stored. One answer per part, in order. A stream may
+   * appear once. Absent where the store cannot commit several streams together (KurrentDB 25.1's
+   * multi-stream append takes metadata only as string properties, not the JSON envelope the adapter
+   * writes): the caller then appends the parts one after the other.
+   */
+  appendToStreams?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** Every event of the stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string): Promise<StoredEvent[]>;
   /**

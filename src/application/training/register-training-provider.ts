@@ -27,27 +27,29 @@ export class RegisterTrainingProviderHandler implements ICommandHandler<
     // Refuse other roles before revealing whether the credit code is taken.
     const refusal = refuseUnlessPlatformAdmin(context.actor);
     if (refusal) throw refusal;
-    // One credit code, one training provider. Kept apart from agencies' codes: one company may be both.
-    await this.processor.execute(
-      reservationDecider,
-      streams.providerCreditCode(data.creditCode),
-      () => ({
-        type: 'ClaimKey' as const,
-        data: { ownerId: providerId, what: `credit code ${data.creditCode}` },
-      }),
+    // One credit code, one training provider. Kept apart from agencies' codes: one company may be
+    // both. Claimed in the same append as the registration, or not at all.
+    const [, outcome] = await this.processor.executeTogether(
+      {
+        decider: reservationDecider,
+        streamId: streams.providerCreditCode(data.creditCode),
+        command: () => ({
+          type: 'ClaimKey' as const,
+          data: { ownerId: providerId, what: `credit code ${data.creditCode}` },
+        }),
+        options: { expectNew: true },
+      },
+      {
+        decider: trainingProviderDecider,
+        streamId: streams.trainingProvider(providerId),
+        command: (_state, metadata) => ({
+          type: 'RegisterTrainingProvider' as const,
+          data: { providerId, ...data },
+          metadata,
+        }),
+        options: { expectNew: true },
+      },
       context,
-      { expectNew: true },
-    );
-    const outcome = await this.processor.execute(
-      trainingProviderDecider,
-      streams.trainingProvider(providerId),
-      (_state, metadata) => ({
-        type: 'RegisterTrainingProvider' as const,
-        data: { providerId, ...data },
-        metadata,
-      }),
-      context,
-      { expectNew: true },
     );
     return { id: providerId, revision: outcome.revision, position: outcome.position, created: true };
   }

@@ -37,25 +37,29 @@ export class RegisterWorkerHandler implements ICommandHandler<RegisterWorkerComm
     if (agency.state.status !== 'registered') throw notFound(`agency ${data.agencyId} does not exist`);
 
     const workerId = derivedId('worker', context.commandId);
-    // Rule 1: one ID number, one worker. The reservation is keyed by an HMAC of the number. The
-    // worker's data key is made meanwhile (both commits are durable before the first event is sealed);
-    // if the number is taken, the key stays, unused, for a retry of this same command.
-    await Promise.all([
-      this.processor.execute(
-        reservationDecider,
-        streams.identity(this.identityHasher.hash(data.idNumber)),
-        () => ({ type: 'ClaimKey' as const, data: { ownerId: workerId, what: 'this ID number' } }),
-        context,
-        { expectNew: true },
-      ),
-      this.cipher?.ensureKey?.(workerId),
-    ]);
-    const outcome = await this.processor.execute(
-      workerDecider,
-      streams.worker(workerId),
-      (_state, metadata) => ({ type: 'RegisterWorker' as const, data: { workerId, ...data }, metadata }),
+    // The worker's data key is made first: it is durable before the first event sealed under it. If
+    // the number turns out to be taken, the key stays, unused, for a retry of this same command.
+    await this.cipher?.ensureKey?.(workerId);
+    // Rule 1: one ID number, one worker. The reservation is keyed by an HMAC of the number, and
+    // stored with the worker or not at all: no number is left claimed by a worker never registered.
+    const [, outcome] = await this.processor.executeTogether(
+      {
+        decider: reservationDecider,
+        streamId: streams.identity(this.identityHasher.hash(data.idNumber)),
+        command: () => ({ type: 'ClaimKey' as const, data: { ownerId: workerId, what: 'this ID number' } }),
+        options: { expectNew: true },
+      },
+      {
+        decider: workerDecider,
+        streamId: streams.worker(workerId),
+        command: (_state, metadata) => ({
+          type: 'RegisterWorker' as const,
+          data: { workerId, ...data },
+          metadata,
+        }),
+        options: { expectNew: true },
+      },
       context,
-      { expectNew: true },
     );
     return { id: workerId, revision: outcome.revision, position: outcome.position, created: true };
   }

@@ -51,6 +51,21 @@ export class EncryptingEventStore implements EventStore {
     return this.inner.append(streamId, sealed, expected);
   }
 
+  /** Present when the inner store has it: sealed part by part, then appended together. */
+  get appendToStreams(): EventStore['appendToStreams'] {
+    const inner = this.inner;
+    if (!inner.appendToStreams) return undefined;
+    return async (appends) => {
+      const sealed = await Promise.all(
+        appends.map(async (part) => ({
+          ...part,
+          events: await Promise.all(part.events.map((event) => this.seal(part.streamId, event))),
+        })),
+      );
+      return inner.appendToStreams!(sealed);
+    };
+  }
+
   async readStream(streamId: string): Promise<StoredEvent[]> {
     return this.openAll(await this.inner.readStream(streamId));
   }

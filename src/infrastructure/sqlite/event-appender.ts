@@ -4,7 +4,13 @@ import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
 } from '../../application/ports/event-store';
-import type { AppendRequest, Appended, EncodedEvent } from './event-writer-protocol';
+import type {
+  AppendRequest,
+  Appended,
+  EncodedEvent,
+  StreamAppendRequest,
+  StreamAppended,
+} from './event-writer-protocol';
 import { GroupTransaction, type UnitOutcome } from './group-commit';
 
 interface PlacementRow {
@@ -63,14 +69,15 @@ export class EventAppender {
   }
 
   /**
-   * Commits the group in one transaction and answers one outcome per append, in order. Throws (and
-   * stores nothing) when the transaction itself fails.
+   * Commits the group in one transaction and answers one outcome per append, in order: an append to
+   * several streams is stored whole or not at all (its parts share the savepoint). Throws (and stores
+   * nothing) when the transaction itself fails.
    */
   appendGroup(requests: readonly AppendRequest[]): UnitOutcome<Appended>[] {
-    return this.transaction.run(requests.map((request) => () => this.append(request)));
+    return this.transaction.run(requests.map((parts) => () => parts.map((part) => this.append(part))));
   }
 
-  private append({ streamId, events, expected }: AppendRequest): Appended {
+  private append({ streamId, events, expected }: StreamAppendRequest): StreamAppended {
     const rows = this.selectStream.all(streamId);
     const lastRevision = rows.length > 0 ? rows[rows.length - 1]![1] : -1;
     const stored = placements(rows);

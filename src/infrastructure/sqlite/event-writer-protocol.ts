@@ -40,17 +40,25 @@ export function encodeEvent(event: EventToAppend): EncodedEvent {
   ];
 }
 
-export interface AppendRequest {
+/** One stream's part of an append. */
+export interface StreamAppendRequest {
   readonly streamId: string;
   readonly events: readonly EncodedEvent[];
   readonly expected: ExpectedRevision;
 }
 
-export interface Appended {
+/** What the writer stores all or none, in one savepoint: one stream's append, or several together. */
+export type AppendRequest = readonly StreamAppendRequest[];
+
+/** A part's answer. */
+export interface StreamAppended {
   readonly result: AppendResult;
   /** False for an idempotent retry, which stores nothing. */
   readonly written: boolean;
 }
+
+/** One answer per part of the request, in order. */
+export type Appended = readonly StreamAppended[];
 
 /** An append's answer from the writer thread. */
 export type AppendOutcome = UnitAnswer<Appended>;

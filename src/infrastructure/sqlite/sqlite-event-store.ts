@@ -6,6 +6,7 @@ import type {
   ExpectedRevision,
   ReadAllOptions,
   StoredEvent,
+  StreamAppend,
   SubscribeOptions,
 } from '../../application/ports/event-store';
 import { EventWriter } from './event-writer';
@@ -163,18 +164,32 @@ export class SqliteEventStore implements EventStore {
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    if (events.length === 0) throw new Error(`append to ${streamId}: no events given`);
-    if (typeof expected === 'number' && !(Number.isSafeInteger(expected) && expected >= 0)) {
-      throw new Error(`append to ${streamId}: invalid expected revision ${expected}`);
+    const [result] = await this.appendToStreams([{ streamId, events, expected }]);
+    return result!;
+  }
+
+  /** The parts share one savepoint in the writer's group transaction: all are stored, or none. */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const streams = new Set<string>();
+    for (const { streamId, events, expected } of appends) {
+      if (events.length === 0) throw new Error(`append to ${streamId}: no events given`);
+      if (typeof expected === 'number' && !(Number.isSafeInteger(expected) && expected >= 0)) {
+        throw new Error(`append to ${streamId}: invalid expected revision ${expected}`);
+      }
+      if (streams.has(streamId)) throw new Error(`append to ${streamId}: the stream is given twice`);
+      streams.add(streamId);
     }
+    if (appends.length === 0) throw new Error('append to no stream: no parts given');
     if (this.closed) throw new Error('SqliteEventStore is closed');
-    const { result, written } = await this.writer.append({
-      streamId,
-      events: events.map(encodeEvent),
-      expected,
-    });
-    if (written) this.notifyAppended();
-    return result;
+    const appended = await this.writer.append(
+      appends.map(({ streamId, events, expected }) => ({
+        streamId,
+        events: events.map(encodeEvent),
+        expected,
+      })),
+    );
+    if (appended.some((part) => part.written)) this.notifyAppended();
+    return appended.map((part) => part.result);
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {
