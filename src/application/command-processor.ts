@@ -36,11 +36,9 @@ export interface StreamOutcome<E> {
   readonly replayed?: boolean;
 }
 
-export interface ExecuteOptions<E, S> {
+export interface ExecuteOptions {
   /** Check the client's If-Match against this stream (only for the stream the client acted on). */
   readonly checkExpectedRevision?: boolean;
-  /** Runs after a decision and before it is appended, e.g. to reserve a unique key. */
-  readonly beforeAppend?: (events: readonly E[], state: S) => Promise<void>;
   /**
    * The stream is expected not to exist yet (its id is new: derived from this command's id, or the
    * key of a reservation): the command is decided on the empty stream without reading it, and
@@ -61,7 +59,7 @@ export interface CommandStep<C, E extends DomainEvent, S> {
   readonly decider: Decider<C, E, S>;
   readonly streamId: string;
   readonly command: (state: S, metadata: CommandMetadata, stream: LoadedStream<S>) => C | Promise<C>;
-  readonly options?: ExecuteOptions<E, S>;
+  readonly options?: ExecuteOptions;
 }
 
 type AnyStep = CommandStep<unknown, DomainEvent, unknown>;
@@ -156,7 +154,7 @@ export class CommandProcessor {
     streamId: string,
     command: (state: S, metadata: CommandMetadata, stream: LoadedStream<S>) => C | Promise<C>,
     context: CommandContext,
-    options: ExecuteOptions<E, S> = {},
+    options: ExecuteOptions = {},
   ): Promise<StreamOutcome<E>> {
     const step: CommandStep<C, E, S> = { decider, streamId, command, options };
     const [outcome] = await this.executeAll([step as unknown as AnyStep], context);
@@ -277,7 +275,6 @@ export class CommandProcessor {
       const last = stream.events[stream.events.length - 1];
       return { outcome: { streamId, revision: stream.revision, position: last?.position ?? 0, events: [] } };
     }
-    await options.beforeAppend?.(decision, stream.state);
     return { step, stream, decision, events: this.envelope(streamId, decision, context, metadata.now) };
   }
 

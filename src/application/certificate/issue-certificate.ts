@@ -41,40 +41,38 @@ export class IssueCertificateHandler implements ICommandHandler<IssueCertificate
     for (let attempt = 0; ; attempt++) {
       const code = certificateCodeFor(context.commandId, attempt);
       try {
-        const outcome = await this.processor.execute(
-          certificateDecider,
-          streams.certificate(certificateId),
-          async (state, metadata) => {
-            if (state.status === 'none') throw notFound(`certificate ${certificateId} does not exist`);
-            const [worker, training] = await Promise.all([
-              this.processor.load(workerDecider, streams.worker(state.workerId)),
-              this.processor.load(trainingRecordDecider, streams.trainingRecord(state.workerId)),
-            ]);
-            const consentOnFile = worker.state.status === 'registered' && hasFullConsent(worker.state);
-            const readiness = { consentOnFile, training: trainingReadinessOf(training.state) };
-            return {
-              type: 'IssueCertificate' as const,
-              data: { certificateId, code, worker: readiness },
-              metadata,
-            };
+        // "One person, one card, one number": the code is reserved in the same append that uses it
+        // (before it, where the store appends one stream after the other).
+        const [, outcome] = await this.processor.executeTogether(
+          {
+            decider: reservationDecider,
+            streamId: streams.certificateCode(code),
+            command: () => ({
+              type: 'ClaimKey' as const,
+              data: { ownerId: certificateId, what: `certificate code ${code}` },
+            }),
+            options: { expectNew: true },
+          },
+          {
+            decider: certificateDecider,
+            streamId: streams.certificate(certificateId),
+            command: async (state, metadata) => {
+              if (state.status === 'none') throw notFound(`certificate ${certificateId} does not exist`);
+              const [worker, training] = await Promise.all([
+                this.processor.load(workerDecider, streams.worker(state.workerId)),
+                this.processor.load(trainingRecordDecider, streams.trainingRecord(state.workerId)),
+              ]);
+              const consentOnFile = worker.state.status === 'registered' && hasFullConsent(worker.state);
+              const readiness = { consentOnFile, training: trainingReadinessOf(training.state) };
+              return {
+                type: 'IssueCertificate' as const,
+                data: { certificateId, code, worker: readiness },
+                metadata,
+              };
+            },
+            options: { checkExpectedRevision: true },
           },
           context,
-          {
-            checkExpectedRevision: true,
-            // "One person, one card, one number": the code is reserved before it is used.
-            beforeAppend: async () => {
-              await this.processor.execute(
-                reservationDecider,
-                streams.certificateCode(code),
-                () => ({
-                  type: 'ClaimKey',
-                  data: { ownerId: certificateId, what: `certificate code ${code}` },
-                }),
-                context,
-                { expectNew: true },
-              );
-            },
-          },
         );
         const issued = outcome.events.find(
           (event): event is CertificateIssued => event.type === 'CertificateIssued',
