@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const eventStore: EventStore = new EncryptingEventStore(log, new AesGcmPersonalDataCipher(keyStore), [
     keyStore,
   ]);
-  const readStore: ReadStore = await openConfiguredReadStore(config);
+  const readStore: ReadStore = await openConfiguredReadStore(config, 'projections');
   const deadHolders = new Set(data.deadHolders);
   const lease = projectionLease(config, readStore, {
     isDeadHolder: (holder) => deadHolders.has(holder) || isDeadLocalHolder(holder),

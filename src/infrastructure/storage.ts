@@ -38,9 +38,21 @@ export async function openConfiguredEventStore(
   return openEventStore(config.dataDir);
 }
 
-/** The read store the configuration chooses (READ_STORE); it also keeps the projection leases. */
+/**
+ * Page cache of the projections' connection to the read-model file, in KiB. It writes the documents
+ * of recent entities, and SQLite empties it whenever another connection commits: with 16 MiB instead
+ * of 64 the command load ran as fast (3,387–3,437 against 3,378–3,412 /s), and the service's peak
+ * memory under the benchmark fell by ~50 MB.
+ */
+const PROJECTIONS_CACHE_KIB = 16 * 1024;
+
+/**
+ * The read store the configuration chooses (READ_STORE); it also keeps the projection leases. For
+ * `projections`, the connection the projections write on (projections-thread.worker.ts).
+ */
 export async function openConfiguredReadStore(
   config: Pick<AppConfig, 'readStore' | 'mongodbUrl' | 'dataDir'>,
+  use: 'queries' | 'projections' = 'queries',
 ): Promise<ReadStore & LeaseStore> {
   if (config.readStore === 'mongodb') {
     const { MongoReadStore } = await import('./mongodb/mongo-read-store');
@@ -48,7 +60,10 @@ export async function openConfiguredReadStore(
   }
   // The service's projections commit on a thread of their own (projections-thread.ts), on this
   // connection: its event loop serves no requests.
-  return SqliteReadStore.open(readStoreFile(config.dataDir));
+  return SqliteReadStore.open(
+    readStoreFile(config.dataDir),
+    use === 'projections' ? { cacheKib: PROJECTIONS_CACHE_KIB } : {},
+  );
 }
 
 /** Checkpoints the logs of the embedded files the configuration writes (null: it writes none). */

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,24 @@ describe('choosing the stores by configuration', () => {
     } finally {
       await events.close();
       await reads.close();
+    }
+  });
+
+  it("gives the projections' connection a smaller page cache than the queries' one", async () => {
+    const pragma = jest.spyOn(Database.prototype, 'pragma');
+    const cacheSizes = () =>
+      pragma.mock.calls.map(([source]) => source).filter((source) => source.startsWith('cache_size'));
+    const queries = await openConfiguredReadStore({ readStore: 'sqlite', dataDir });
+    const queriesCache = cacheSizes();
+    pragma.mockClear();
+    const projections = await openConfiguredReadStore({ readStore: 'sqlite', dataDir }, 'projections');
+    try {
+      expect(queriesCache).toEqual(['cache_size = -65536']);
+      expect(cacheSizes()).toEqual(['cache_size = -16384']);
+    } finally {
+      pragma.mockRestore();
+      await queries.close();
+      await projections.close();
     }
   });
 
