@@ -56,6 +56,7 @@ import { ProjectionsThread } from './projections-thread';
 import { createProjectionRunner, projectionLease } from './read-models';
 import { trainingControllers, trainingProviders } from './training-wiring';
 import type { WalCheckpointer } from './sqlite/wal-checkpointer';
+import { SqliteReadStore } from './sqlite/sqlite-read-store';
 import { openConfiguredEventStore, openConfiguredReadStore, startWalCheckpointer } from './storage';
 
 const COMMAND_HANDLERS = [
@@ -91,11 +92,19 @@ class Lifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicatio
     @Inject(WAL_CHECKPOINTER) private readonly checkpointer: WalCheckpointer | null,
   ) {}
 
+  private stopSharingReads: (() => void) | null = null;
+
   async onApplicationBootstrap(): Promise<void> {
-    if (this.options.followProjections !== false) await this.readModels.start();
+    if (this.options.followProjections === false) return;
+    // On SQLite, reads share a read transaction between the commits the projections tell of.
+    if (this.readStore instanceof SqliteReadStore) {
+      this.stopSharingReads = this.readStore.followChanges(this.readModels);
+    }
+    await this.readModels.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopSharingReads?.();
     await this.readModels.stop();
   }
 

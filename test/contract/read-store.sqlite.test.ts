@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
+import type { ReadModelsProgress } from '../../src/projections/read-models-progress';
 import { describeReadStoreContract } from './read-store.contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'read-store-contract-'));
@@ -20,6 +21,95 @@ const threadFile = join(dir, 'read-thread.sqlite');
 describeReadStoreContract('SQLite, commits on a writer thread', {
   open: async () => SqliteReadStore.open(threadFile, { commitOnThread: true }),
   reopen: async () => SqliteReadStore.open(threadFile, { commitOnThread: true }),
+});
+
+/** Projections that always vouch and never tell: every read shares the transaction until a write. */
+const vouching = { seesEveryChange: true, listen: () => () => undefined };
+const sharedFile = join(dir, 'read-shared.sqlite');
+describeReadStoreContract('SQLite, reads sharing a read transaction', {
+  open: async () => withSharedReads(SqliteReadStore.open(sharedFile)),
+  reopen: async () => withSharedReads(SqliteReadStore.open(sharedFile)),
+});
+
+function withSharedReads(store: SqliteReadStore): SqliteReadStore {
+  store.followChanges(vouching);
+  return store;
+}
+
+describe('SQLite read store, reads sharing a read transaction (followChanges)', () => {
+  type Listener = Parameters<ReadModelsProgress['listen']>[0];
+  let listeners: Set<Listener>;
+  let progress: Pick<ReadModelsProgress, 'seesEveryChange' | 'listen'> & { seesEveryChange: boolean };
+  let reader: SqliteReadStore;
+  let writer: SqliteReadStore;
+  const doc = (status: string) => ({ collection: 'certificates', id: 'c-1', doc: { id: 'c-1', status } });
+  const status = async () => (await reader.get<{ status: string }>('certificates', 'c-1'))?.status;
+  const count = () => reader.count('certificates', { status: 'revoked' });
+
+  beforeEach(async () => {
+    const shared = join(dir, `follow-${Math.random()}.sqlite`);
+    listeners = new Set();
+    progress = {
+      seesEveryChange: true,
+      listen: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    writer = SqliteReadStore.open(shared);
+    await writer.ensureCollections([{ name: 'certificates', indexes: ['status'] }]);
+    await writer.commit([doc('valid')], [{ projection: 'p', position: 1 }]);
+    reader = SqliteReadStore.open(shared);
+    await reader.ensureCollections([{ name: 'certificates', indexes: ['status'] }]);
+  });
+
+  afterEach(async () => {
+    await reader.close();
+    await writer.close();
+  });
+
+  it('answers from the file as it was until the projections tell of a commit, then as it is', async () => {
+    const stop = reader.followChanges(progress);
+    expect(await status()).toBe('valid');
+
+    await writer.commit([doc('revoked')], [{ projection: 'p', position: 2 }]);
+    expect(await status()).toBe('valid'); // not told yet: the shared transaction's view
+    expect(await count()).toBe(0);
+    for (const listener of listeners) listener.committed([{ collection: 'certificates', id: 'c-1' }]);
+    expect(await status()).toBe('revoked');
+    expect(await count()).toBe(1);
+
+    await writer.commit([doc('valid')], [{ projection: 'p', position: 3 }]);
+    for (const listener of listeners) listener.reached?.(3);
+    expect(await status()).toBe('valid');
+    stop();
+    expect(listeners.size).toBe(0);
+  });
+
+  it('reads the file as it is while the projections do not vouch, or once they are forgotten', async () => {
+    reader.followChanges(progress);
+    expect(await status()).toBe('valid');
+    await writer.commit([doc('revoked')], [{ projection: 'p', position: 2 }]);
+    for (const listener of listeners) listener.forgotten();
+    expect(await status()).toBe('revoked');
+
+    progress.seesEveryChange = false;
+    await writer.commit([doc('valid')], [{ projection: 'p', position: 3 }]);
+    expect(await status()).toBe('valid');
+    await writer.commit([doc('revoked')], [{ projection: 'p', position: 4 }]);
+    expect(await status()).toBe('revoked');
+  });
+
+  it("ends the shared transaction before its own writes, and lets another connection's commits through", async () => {
+    reader.followChanges(progress);
+    expect(await status()).toBe('valid');
+    // A reader holding its view must not keep writers waiting (WAL): the other connection commits.
+    await writer.commit([doc('revoked')], [{ projection: 'p', position: 2 }]);
+    // Its own commit ends the view first, then reads see everything committed.
+    await reader.commit([], [{ projection: 'q', position: 1 }]);
+    expect(await status()).toBe('revoked');
+    expect(await reader.getCheckpoint('q')).toBe(1);
+  });
 });
 
 describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
