@@ -168,6 +168,35 @@ describe('SqliteEventStore specifics', () => {
     }
   });
 
+  it('recognises a retry and refuses a stored id further back in a stream than the appender reads whole', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    try {
+      const original = [event(), event()];
+      const first = await store.append('long-1', original, 'no_stream');
+      let revision = first.nextExpectedRevision;
+      for (let i = 0; i < 20; i++) {
+        revision = (await store.append('long-1', Array.from({ length: 10 }, event), revision))
+          .nextExpectedRevision;
+      }
+
+      expect(await store.append('long-1', original, revision)).toEqual(first);
+      await expect(store.append('long-1', [event(), original[1]!], revision)).rejects.toMatchObject({
+        name: 'DuplicateEventIdError',
+        eventId: original[1]!.id,
+      });
+      const next = await store.append('long-1', [event()], revision);
+      await expect(store.append('long-1', [event()], revision)).rejects.toMatchObject({
+        name: 'WrongExpectedRevisionError',
+        actual: revision + 1,
+      });
+
+      expect(next.nextExpectedRevision).toBe(revision + 1);
+      expect(await store.readStream('long-1')).toHaveLength(revision + 2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('still refuses an id reused in another stream in a file made with a unique index on it', async () => {
     const file = freshFile();
     createEventFileWithIdIndex(file);

@@ -37,6 +37,13 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * How many of a stream's newest events an append reads whole; in a longer stream (a certificate's
+ * ratings) only the append's own ids are looked for, by SQLite itself, so the rows no longer all
+ * come back to JavaScript (SQLite still visits them: there is no index of ids within a stream).
+ */
+const TAIL = 64;
+
+/**
  * The event store's appends, on the write connection (in the writer thread, event-writer.worker.ts):
  * a group of appends is committed in one GroupTransaction, each append in its own savepoint with its
  * own expected-revision check, rolled back alone when it fails. Appends run in the group's order and
@@ -48,17 +55,25 @@ function isUniqueViolation(error: unknown): boolean {
  * sqlite-event-store.ts); a file made with one still refuses an id reused in another stream.
  */
 export class EventAppender {
-  private readonly selectStream: Database.Statement<[string], IdRow>;
+  private readonly selectTail: Database.Statement<[string], IdRow>;
+  private readonly selectIds: Database.Statement<[string, string], IdRow>;
   private readonly insertEvent: Database.Statement<InsertParams>;
   private readonly transaction: GroupTransaction;
 
   /** The events table must exist (the store creates it before starting the writer). */
   constructor(db: Database.Database) {
-    // Through the (stream_id, revision) index, in revision order: a stream holds a few events, and
-    // the last row gives its revision (a new stream costs one probe of the index, as a MAX would).
-    this.selectStream = db
+    // Through the (stream_id, revision) index, newest first: most streams hold a few events, all
+    // read at once, and the first row gives the revision (a new stream costs one probe of the index).
+    this.selectTail = db
       .prepare<[string], IdRow>(
-        'SELECT id, revision, position FROM events WHERE stream_id = ? ORDER BY revision',
+        `SELECT id, revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT ${TAIL}`,
+      )
+      .raw();
+    // A longer stream: only the append's own ids are looked for, by SQLite, not row by row in here.
+    this.selectIds = db
+      .prepare<[string, string], IdRow>(
+        'SELECT id, revision, position FROM events ' +
+          'WHERE stream_id = ? AND id IN (SELECT value FROM json_each(?))',
       )
       .raw();
     this.insertEvent = db.prepare<InsertParams>(
@@ -78,9 +93,11 @@ export class EventAppender {
   }
 
   private append({ streamId, events, expected }: StreamAppendRequest): StreamAppended {
-    const rows = this.selectStream.all(streamId);
-    const lastRevision = rows.length > 0 ? rows[rows.length - 1]![1] : -1;
-    const stored = placements(rows);
+    const tail = this.selectTail.all(streamId);
+    const lastRevision = tail.length > 0 ? tail[0]![1] : -1;
+    const stored = placements(
+      tail.length < TAIL ? tail : this.selectIds.all(streamId, JSON.stringify(events.map(([id]) => id))),
+    );
     const retried = stored.get(events[0][0]);
     if (retried) return { result: answerRetry(stored, events, retried), written: false };
 
