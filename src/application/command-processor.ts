@@ -285,11 +285,12 @@ export class CommandProcessor {
       events,
       expected: stream.revision === -1 ? ('no_stream' as const) : stream.revision,
     }));
+    if (parts.length === 0) return [];
     if (parts.length === 1) {
       const [{ streamId, events, expected }] = parts as [(typeof parts)[0]];
       return [await this.eventStore.append(streamId, events, expected)];
     }
-    if (parts.length > 1 && this.eventStore.appendToStreams) return this.eventStore.appendToStreams(parts);
+    if (this.eventStore.appendToStreams) return this.eventStore.appendToStreams(parts);
     const results: AppendResult[] = [];
     for (const { streamId, events, expected } of parts) {
       results.push(await this.eventStore.append(streamId, events, expected));

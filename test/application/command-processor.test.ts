@@ -355,10 +355,16 @@ describe('two streams decided and appended together', () => {
     processor = new CommandProcessor(store, clock);
 
     const again = await claimAndCount('key-4', 'a', { type: 'add', by: 1 }, retried);
+    // And once more, both streams now remembered with the command's events: nothing to append at all.
+    const appends = jest.spyOn(store, 'appendToStreams');
+    const third = await claimAndCount('key-4', 'a', { type: 'add', by: 1 }, retried);
 
-    expect(again.map((outcome) => [outcome.revision, outcome.position])).toEqual(
-      first.map((outcome) => [outcome.revision, outcome.position]),
-    );
+    expect(appends).not.toHaveBeenCalled();
+    for (const answer of [again, third]) {
+      expect(answer.map((outcome) => [outcome.revision, outcome.position])).toEqual(
+        first.map((outcome) => [outcome.revision, outcome.position]),
+      );
+    }
     expect(await typesIn('key-4')).toEqual(['Claimed']);
     expect(await typesIn('counter-1')).toEqual(['Added']);
   });

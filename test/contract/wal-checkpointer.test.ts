@@ -8,7 +8,10 @@ import { WalCheckpointer } from '../../src/infrastructure/sqlite/wal-checkpointe
 const dir = mkdtempSync(join(tmpdir(), 'wal-checkpointer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The rows the database file itself holds, without its write-ahead log (a copy of the file alone). */
+/**
+ * The rows the database file itself holds, without its write-ahead log (a copy of the file alone);
+ * -1 when the copy caught a checkpoint half-way through writing the file (try again).
+ */
 function rowsInFileAlone(file: string, table: string): number {
   const copy = `${file}.alone`;
   copyFileSync(file, copy);
@@ -16,6 +19,9 @@ function rowsInFileAlone(file: string, table: string): number {
   try {
     const exists = db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(table) !== undefined;
     return exists ? (db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number) : 0;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_CORRUPT') return -1;
+    throw error;
   } finally {
     db.close();
     rmSync(copy, { force: true });

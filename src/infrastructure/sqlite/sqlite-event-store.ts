@@ -171,6 +171,7 @@ export class SqliteEventStore implements EventStore {
 
   /** The parts share one savepoint in the writer's group transaction: all are stored, or none. */
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0) throw new Error('append to no stream: no parts given');
     const streams = new Set<string>();
     for (const { streamId, events, expected } of appends) {
       if (events.length === 0) throw new Error(`append to ${streamId}: no events given`);
@@ -180,7 +181,6 @@ export class SqliteEventStore implements EventStore {
       if (streams.has(streamId)) throw new Error(`append to ${streamId}: the stream is given twice`);
       streams.add(streamId);
     }
-    if (appends.length === 0) throw new Error('append to no stream: no parts given');
     if (this.closed) throw new Error('SqliteEventStore is closed');
     const appended = await this.writer.append(
       appends.map(({ streamId, events, expected }) => ({
