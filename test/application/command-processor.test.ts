@@ -25,6 +25,18 @@ const counter: Decider<CounterCommand, Added, number> = {
   evolve: (count, event) => count + event.data.by,
 };
 
+/** A key claimed once: the same owner again is a no-op, another owner is refused. */
+const claim: Decider<{ owner: string }, DomainEvent<'Claimed', { owner: string }>, string | null> = {
+  initialState: null,
+  decide: (command, owner) =>
+    owner === null
+      ? [{ type: 'Claimed', data: { owner: command.owner } }]
+      : owner === command.owner
+        ? []
+        : conflict(`taken by ${owner}`, { existingId: owner }),
+  evolve: (_owner, event) => event.data.owner,
+};
+
 const actor: Actor = { id: 'op-1', role: 'platform_admin' };
 let sequence = 0;
 const context = (extra: Partial<CommandContext> = {}): CommandContext => ({
@@ -190,16 +202,6 @@ describe('loading a stream', () => {
 });
 
 describe('streams expected to be new', () => {
-  const claim: Decider<{ owner: string }, DomainEvent<'Claimed', { owner: string }>, string | null> = {
-    initialState: null,
-    decide: (command, owner) =>
-      owner === null
-        ? [{ type: 'Claimed', data: { owner: command.owner } }]
-        : owner === command.owner
-          ? []
-          : conflict(`taken by ${owner}`, { existingId: owner }),
-    evolve: (_owner, event) => event.data.owner,
-  };
   const claimAs = (owner: string, key = 'key-1', command = context()) =>
     processor.execute(claim, key, () => ({ owner }), command, { expectNew: true });
 
@@ -295,16 +297,6 @@ describe('streams in a final state', () => {
 });
 
 describe('two streams decided and appended together', () => {
-  const claim: Decider<{ owner: string }, DomainEvent<'Claimed', { owner: string }>, string | null> = {
-    initialState: null,
-    decide: (command, owner) =>
-      owner === null
-        ? [{ type: 'Claimed', data: { owner: command.owner } }]
-        : owner === command.owner
-          ? []
-          : conflict(`taken by ${owner}`, { existingId: owner }),
-    evolve: (_owner, event) => event.data.owner,
-  };
   const claimAndCount = (key: string, owner: string, command: CounterCommand, ctx = context()) =>
     processor.executeTogether(
       { decider: claim, streamId: key, command: () => ({ owner }), options: { expectNew: true } },

@@ -2,9 +2,9 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { agencyDecider } from '../../domain/agency/agency';
 import type { CreditCode } from '../../domain/agency/credit-code';
 import type { DistrictCode } from '../../domain/agency/district';
-import { reservationDecider } from '../../domain/reservation';
 import { derivedId, type CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
+import { claimKey } from '../key-claim';
 import { streams } from '../streams';
 import type { WriteResult } from '../write-result';
 
@@ -24,15 +24,7 @@ export class RegisterAgencyHandler implements ICommandHandler<RegisterAgencyComm
     // One credit code, one agency: the code's reservation stream can be created only once, and is
     // stored with the agency or not at all (no code is left claimed by an agency never registered).
     const [, outcome] = await this.processor.executeTogether(
-      {
-        decider: reservationDecider,
-        streamId: streams.creditCode(data.creditCode),
-        command: () => ({
-          type: 'ClaimKey' as const,
-          data: { ownerId: agencyId, what: `credit code ${data.creditCode}` },
-        }),
-        options: { expectNew: true },
-      },
+      claimKey(streams.creditCode(data.creditCode), agencyId, `credit code ${data.creditCode}`),
       {
         decider: agencyDecider,
         streamId: streams.agency(agencyId),

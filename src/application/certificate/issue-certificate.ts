@@ -7,11 +7,11 @@ import {
 } from '../../domain/certificate/certificate-code';
 import { certificateDecider, type CertificateIssued } from '../../domain/certificate/certificate';
 import { DomainError, notFound } from '../../domain/errors';
-import { reservationDecider } from '../../domain/reservation';
 import { trainingReadinessOf, trainingRecordDecider } from '../../domain/training/training-record';
 import { hasFullConsent, workerDecider } from '../../domain/worker/worker';
 import type { CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
+import { claimKey } from '../key-claim';
 import { streams } from '../streams';
 import type { WriteResult } from '../write-result';
 
@@ -44,15 +44,7 @@ export class IssueCertificateHandler implements ICommandHandler<IssueCertificate
         // "One person, one card, one number": the code is reserved in the same append that uses it
         // (before it, where the store appends one stream after the other).
         const [, outcome] = await this.processor.executeTogether(
-          {
-            decider: reservationDecider,
-            streamId: streams.certificateCode(code),
-            command: () => ({
-              type: 'ClaimKey' as const,
-              data: { ownerId: certificateId, what: `certificate code ${code}` },
-            }),
-            options: { expectNew: true },
-          },
+          claimKey(streams.certificateCode(code), certificateId, `certificate code ${code}`),
           {
             decider: certificateDecider,
             streamId: streams.certificate(certificateId),

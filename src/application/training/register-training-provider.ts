@@ -1,10 +1,10 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CreditCode } from '../../domain/agency/credit-code';
 import type { DistrictCode } from '../../domain/agency/district';
-import { reservationDecider } from '../../domain/reservation';
 import { refuseUnlessPlatformAdmin, trainingProviderDecider } from '../../domain/training/training-provider';
 import { derivedId, type CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
+import { claimKey } from '../key-claim';
 import { streams } from '../streams';
 import type { WriteResult } from '../write-result';
 
@@ -30,15 +30,7 @@ export class RegisterTrainingProviderHandler implements ICommandHandler<
     // One credit code, one training provider. Kept apart from agencies' codes: one company may be
     // both. Claimed in the same append as the registration, or not at all.
     const [, outcome] = await this.processor.executeTogether(
-      {
-        decider: reservationDecider,
-        streamId: streams.providerCreditCode(data.creditCode),
-        command: () => ({
-          type: 'ClaimKey' as const,
-          data: { ownerId: providerId, what: `credit code ${data.creditCode}` },
-        }),
-        options: { expectNew: true },
-      },
+      claimKey(streams.providerCreditCode(data.creditCode), providerId, `credit code ${data.creditCode}`),
       {
         decider: trainingProviderDecider,
         streamId: streams.trainingProvider(providerId),

@@ -2,13 +2,13 @@ import { Inject, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { agencyDecider } from '../../domain/agency/agency';
 import { notFound } from '../../domain/errors';
-import { reservationDecider } from '../../domain/reservation';
 import type { PersonName } from '../../domain/worker/person-name';
 import type { Phone } from '../../domain/worker/phone';
 import type { ResidentId } from '../../domain/worker/resident-id';
 import { workerDecider, refuseUnlessOwnAgency } from '../../domain/worker/worker';
 import { derivedId, type CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
+import { claimKey } from '../key-claim';
 import { IDENTITY_HASHER, type IdentityHasher } from '../ports/identity-hasher';
 import { PERSONAL_DATA_CIPHER, type PersonalDataCipher } from '../ports/personal-data-cipher';
 import { streams } from '../streams';
@@ -43,12 +43,7 @@ export class RegisterWorkerHandler implements ICommandHandler<RegisterWorkerComm
     // Rule 1: one ID number, one worker. The reservation is keyed by an HMAC of the number, and
     // stored with the worker or not at all: no number is left claimed by a worker never registered.
     const [, outcome] = await this.processor.executeTogether(
-      {
-        decider: reservationDecider,
-        streamId: streams.identity(this.identityHasher.hash(data.idNumber)),
-        command: () => ({ type: 'ClaimKey' as const, data: { ownerId: workerId, what: 'this ID number' } }),
-        options: { expectNew: true },
-      },
+      claimKey(streams.identity(this.identityHasher.hash(data.idNumber)), workerId, 'this ID number'),
       {
         decider: workerDecider,
         streamId: streams.worker(workerId),
