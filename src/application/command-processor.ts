@@ -287,7 +287,7 @@ export class CommandProcessor {
     }));
     if (parts.length === 0) return [];
     if (parts.length === 1) {
-      const [{ streamId, events, expected }] = parts as [(typeof parts)[0]];
+      const { streamId, events, expected } = parts[0]!;
       return [await this.eventStore.append(streamId, events, expected)];
     }
     if (this.eventStore.appendToStreams) return this.eventStore.appendToStreams(parts);
