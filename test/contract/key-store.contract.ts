@@ -85,9 +85,41 @@ export function describeKeyStoreContract(name: string, factory: KeyStoreFactory)
       expect((await store.lookup([shredded])).get(shredded)?.state).toBe('destroyed');
     });
 
+    it('creates a key expected to be new without looking first, with the answers of getOrCreate', async () => {
+      const keyId = id();
+      const key = await store.createIfAbsent(keyId);
+      expect(key).toHaveLength(32);
+      expect((await store.getOrCreate(keyId)).equals(key)).toBe(true);
+      // A retry finds the stored key: the same one, never a second.
+      expect((await store.createIfAbsent(keyId)).equals(key)).toBe(true);
+      const found = (await (await open('reopen')).lookup([keyId])).get(keyId);
+      expect(found?.state === 'active' && found.key.equals(key)).toBe(true);
+    });
+
+    it('agrees on one key when createIfAbsent and getOrCreate race for it', async () => {
+      const keyId = id();
+      const keys = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          i % 2 ? store.getOrCreate(keyId) : store.createIfAbsent(keyId),
+        ),
+      );
+      for (const key of keys) expect(key.equals(keys[0]!)).toBe(true);
+    });
+
+    it('never re-creates a destroyed key through createIfAbsent either', async () => {
+      const keyId = id();
+      await store.createIfAbsent(keyId);
+      await store.destroy(keyId, '2026-11-24T12:00:00.000Z');
+      await expect(store.createIfAbsent(keyId)).rejects.toBeInstanceOf(KeyDestroyedError);
+      const never = id();
+      await store.destroy(never, '2026-11-24T12:00:00.000Z');
+      await expect(store.createIfAbsent(never)).rejects.toBeInstanceOf(KeyDestroyedError);
+    });
+
     it('refuses malformed key ids', async () => {
       await expect(store.getOrCreate('')).rejects.toThrow(/invalid data key id/);
       await expect(store.getOrCreate('x'.repeat(201))).rejects.toThrow(/invalid data key id/);
+      await expect(store.createIfAbsent('')).rejects.toThrow(/invalid data key id/);
     });
   });
 }

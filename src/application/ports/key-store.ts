@@ -19,6 +19,12 @@ export interface KeyStore {
    * Throws KeyDestroyedError when the key was destroyed: a shredded key is never re-created.
    */
   getOrCreate(keyId: string): Promise<Buffer>;
+  /**
+   * The same answer as `getOrCreate`, for a key expected not to exist yet (a worker being registered):
+   * it stores a new key at once, without looking first, and answers the stored one, which is another
+   * key only when one was there already (a retry). Cheaper than `getOrCreate` for a new key.
+   */
+  createIfAbsent(keyId: string): Promise<Buffer>;
   /** Looks up many keys at once (one round trip where the backend allows). */
   lookup(keyIds: readonly string[]): Promise<Map<string, DataKeyLookup>>;
   /**

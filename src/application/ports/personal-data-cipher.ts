@@ -36,7 +36,8 @@ export interface PersonalDataCipher {
   /**
    * Makes the data key of `kid` now, unless it has one, and resolves once it is durable: a seal for
    * `kid` afterwards does not wait for it. Lets a caller make the key while it does something else
-   * that must come before the first seal.
+   * that must come before the first seal. Meant for a `kid` that has no key yet (a worker being
+   * registered): the next seal under `kid` may use the key made here without reading it back.
    */
   ensureKey?(kid: string): Promise<void>;
 }

@@ -10,6 +10,12 @@ import type {
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/**
+ * How many keys made by `ensureKey` wait for their seal at most. A registration seals within
+ * milliseconds of making its key; one that failed in between (its ID number taken) never does, and
+ * its key is dropped once this many newer ones wait.
+ */
+export const MADE_KEYS_KEPT = 256;
 
 export class PersonalDataIntegrityError extends Error {
   constructor(message: string) {
@@ -31,6 +37,12 @@ function aad(sealed: Pick<SealedPersonalData, 'sealed' | 'kid' | 'fields'>, cont
  * a worker's key seals a handful of envelopes in its life, far from GCM's 2^32 random-IV bound.
  */
 export class AesGcmPersonalDataCipher implements PersonalDataCipher {
+  /**
+   * Keys that `ensureKey` has just made (durably), each handed to the first seal under it: a
+   * registration's seal then does not read the key store again for the key it made a moment ago.
+   */
+  private readonly made = new Map<string, Buffer>();
+
   constructor(private readonly keys: KeyStore) {}
 
   async seal(kid: string, fields: PersonalFields, context: string): Promise<SealedPersonalData> {
@@ -38,7 +50,9 @@ export class AesGcmPersonalDataCipher implements PersonalDataCipher {
     for (const name of names) {
       if (typeof fields[name] !== 'string') throw new TypeError(`personal field ${name} must be a string`);
     }
-    const key = await this.keys.getOrCreate(kid);
+    const handed = this.made.get(kid);
+    this.made.delete(kid);
+    const key = handed ?? (await this.keys.getOrCreate(kid));
     const header = { sealed: 'A256GCM.v1' as const, kid, fields: names };
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
@@ -46,6 +60,7 @@ export class AesGcmPersonalDataCipher implements PersonalDataCipher {
     const plain = Buffer.from(JSON.stringify(Object.fromEntries(names.map((n) => [n, fields[n]]))), 'utf8');
     const ct = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     plain.fill(0);
+    handed?.fill(0);
     return { ...header, iv: iv.toString('base64url'), ct: ct.toString('base64url') };
   }
 
@@ -65,11 +80,21 @@ export class AesGcmPersonalDataCipher implements PersonalDataCipher {
   }
 
   destroyKey(kid: string, at: string): Promise<void> {
+    this.drop(kid);
     return this.keys.destroy(kid, at);
   }
 
+  /** Only for a worker being registered: its key is expected not to exist yet (see createIfAbsent). */
   async ensureKey(kid: string): Promise<void> {
-    (await this.keys.getOrCreate(kid)).fill(0);
+    const key = await this.keys.createIfAbsent(kid);
+    this.drop(kid);
+    this.made.set(kid, key);
+    if (this.made.size > MADE_KEYS_KEPT) this.drop(this.made.keys().next().value!);
+  }
+
+  private drop(kid: string): void {
+    this.made.get(kid)?.fill(0);
+    this.made.delete(kid);
   }
 }
 

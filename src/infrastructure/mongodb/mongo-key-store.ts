@@ -61,6 +61,16 @@ export class MongoKeyStore implements KeyStore {
     checkKeyId(keyId);
     const existing = await this.keys.findOne({ _id: keyId });
     if (existing) return this.activeKey(existing);
+    return this.store(keyId);
+  }
+
+  async createIfAbsent(keyId: string): Promise<Buffer> {
+    checkKeyId(keyId);
+    return this.store(keyId);
+  }
+
+  /** Inserts a new key unless one exists (the unique _id decides); answers the stored key. */
+  private async store(keyId: string): Promise<Buffer> {
     const dek = newDataKey();
     try {
       await this.keys.insertOne({
@@ -73,6 +83,7 @@ export class MongoKeyStore implements KeyStore {
       return dek;
     } catch (error) {
       // Another writer created it first: use theirs, so both encrypt under the same key.
+      dek.fill(0);
       if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
       const stored = await this.keys.findOne({ _id: keyId });
       if (!stored) throw error;

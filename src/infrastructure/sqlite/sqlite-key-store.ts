@@ -86,6 +86,20 @@ export class SqliteKeyStore implements KeyStore {
     checkKeyId(keyId);
     const existing = this.select.get(keyId);
     if (existing) return this.activeKey(existing);
+    return this.store(keyId);
+  }
+
+  /**
+   * No read first: on the main thread, a read of this file costs more than making the key does
+   * (the key writer's commits empty this connection's page cache, so each read goes to the file).
+   */
+  async createIfAbsent(keyId: string): Promise<Buffer> {
+    checkKeyId(keyId);
+    return this.store(keyId);
+  }
+
+  /** Stores a new key unless one exists; answers the stored key. */
+  private async store(keyId: string): Promise<Buffer> {
     const dek = newDataKey();
     const wrapped = wrapDataKey(this.keks.current, keyId, dek);
     const creation: KeyCreation = {
