@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventFileLayout, streamCondition } from '../src/infrastructure/sqlite/event-file-layout';
 import { openDatabase } from '../src/infrastructure/sqlite/open-database';
 import { now, ratePerSecond } from './measure';
 
@@ -76,8 +77,9 @@ export function rawReadAndParse(eventsFile: string): { events: number; seconds: 
 /** Raw baseline for a history replay: the stream's rows selected and parsed, no domain code. */
 export function rawStreamReader(eventsFile: string): { read(streamId: string): number; close(): void } {
   const db = new Database(eventsFile, { readonly: true });
+  // The same index as the store's own read of a stream, whichever layout the file has.
   const select = db.prepare(
-    'SELECT position, id, stream_id, revision, type, schema_version, data, metadata FROM events WHERE stream_id = ? ORDER BY revision',
+    `SELECT position, id, stream_id, revision, type, schema_version, data, metadata FROM events WHERE ${streamCondition(eventFileLayout(db))} ORDER BY revision`,
   );
   return {
     read(streamId) {

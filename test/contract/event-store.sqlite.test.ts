@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import {
   type StoredEvent,
 } from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
-import { createEventFileWithIdIndex } from './event-file-with-id-index';
+import { createEventFileWithIdIndex, createStreamIdEventFile } from './event-file-with-id-index';
 import { describeEventStoreContract } from './event-store.contract';
 
 let dir: string;
@@ -28,7 +28,21 @@ const sharedFile = (): string => join(dir, 'contract.sqlite');
 describeEventStoreContract('SQLite', {
   open: async () => SqliteEventStore.open(sharedFile()),
   reopen: async () => SqliteEventStore.open(sharedFile()),
-  // Like KurrentDB, within a stream only (see SCHEMA in sqlite-event-store.ts).
+  // Like KurrentDB, within a stream only (see EVENT_FILE_SCHEMA in event-file-layout.ts).
+  globallyUniqueEventIds: false,
+  appendsToSeveralStreams: true,
+});
+
+/** Files made before streams were numbered are still read and written as they are. */
+const streamIdFile = (): string => {
+  const file = join(dir, 'contract-stream-ids.sqlite');
+  if (!existsSync(file)) createStreamIdEventFile(file, { idIndex: false });
+  return file;
+};
+
+describeEventStoreContract('SQLite, a file indexed by stream id (made before streams were numbered)', {
+  open: async () => SqliteEventStore.open(streamIdFile()),
+  reopen: async () => SqliteEventStore.open(streamIdFile()),
   globallyUniqueEventIds: false,
   appendsToSeveralStreams: true,
 });
@@ -129,7 +143,52 @@ describe('SqliteEventStore specifics', () => {
       ).flatMap(
         (index) => db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(index) as string[],
       );
-      expect(indexed.sort()).toEqual(['revision', 'stream_id']);
+      expect(indexed.sort()).toEqual(['revision', 'stream_key']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('numbers streams in the order they begin, and a failed append numbers none', async () => {
+    const file = freshFile();
+    const store = SqliteEventStore.open(file);
+    try {
+      await store.append('s-b', [event()], 'no_stream');
+      await store.append('s-a', [event()], 'no_stream');
+      await store.append('s-b', [event()], 0);
+      // Its second part expects a stream that does not exist: neither part is stored.
+      await expect(
+        store.appendToStreams([
+          { streamId: 's-c', events: [event()], expected: 'no_stream' },
+          { streamId: 's-d', events: [event()], expected: 0 },
+        ]),
+      ).rejects.toMatchObject({ name: 'WrongExpectedRevisionError' });
+      await store.append('s-e', [event()], 'no_stream');
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT key, stream_id FROM streams ORDER BY key').raw().all()).toEqual([
+        [1, 's-b'],
+        [2, 's-a'],
+        [3, 's-e'],
+      ]);
+      expect(
+        db.prepare('SELECT stream_id, stream_key, revision FROM events ORDER BY position').raw().all(),
+      ).toEqual([
+        ['s-b', 1, 0],
+        ['s-a', 2, 0],
+        ['s-b', 1, 1],
+        ['s-e', 3, 0],
+      ]);
+      // A stream's events are found through the index, never by a scan of the log.
+      const plan = db
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT * FROM events WHERE stream_key = (SELECT key FROM streams WHERE stream_id = ?) ORDER BY revision',
+        )
+        .all('s-b') as { detail: string }[];
+      expect(plan.map((step) => step.detail).join('; ')).toMatch(/SEARCH events USING INDEX .*stream_key=/);
     } finally {
       db.close();
     }

@@ -25,11 +25,12 @@ describe('npm run rebuild (SQLite): the live read models are replaced only by a 
 
     // An event the projections cannot read (its data is not JSON): the rebuild fails part-way.
     const events = new Database(eventStoreFile(dataDir));
+    const stream = events.prepare("INSERT INTO streams (stream_id) VALUES ('agency-broken')").run();
     events
       .prepare(
-        'INSERT INTO events (id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, 0, ?, 1, ?, ?)',
+        'INSERT INTO events (id, stream_id, stream_key, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, 0, ?, 1, ?, ?)',
       )
-      .run('broken-event', 'agency-broken', 'AgencyRegistered', '{not json', '{}');
+      .run('broken-event', 'agency-broken', stream.lastInsertRowid, 'AgencyRegistered', '{not json', '{}');
     events.close();
 
     await expect(rebuildReadModels(dataDir, { swap: true })).rejects.toThrow();

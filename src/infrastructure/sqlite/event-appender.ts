@@ -11,6 +11,7 @@ import type {
   StreamAppendRequest,
   StreamAppended,
 } from './event-writer-protocol';
+import { eventFileLayout } from './event-file-layout';
 import { GroupTransaction, type UnitOutcome } from './group-commit';
 
 interface PlacementRow {
@@ -21,12 +22,19 @@ interface PlacementRow {
 type InsertParams = [
   id: string,
   streamId: string,
+  /** The stream's number in a `stream-keys` file; its id again in a `stream-ids` one. */
+  stream: StreamRef,
   revision: number,
   type: string,
   schemaVersion: number,
   data: string,
   metadata: string,
 ];
+
+type LegacyInsertParams = [string, string, number, string, number, string, string];
+
+/** How a file's index finds a stream: its number (`stream-keys`), or its id (`stream-ids`). */
+type StreamRef = number | bigint | string;
 
 function isUniqueViolation(error: unknown): boolean {
   return (
@@ -51,35 +59,61 @@ const TAIL = 64;
  *
  * A retried append is recognised within its stream (its first event's id already there), as
  * KurrentDB does: event ids derive from the command and the stream, so a retry always comes back to
- * the same stream. The file keeps no index of event ids across streams (see SCHEMA in
- * sqlite-event-store.ts); a file made with one still refuses an id reused in another stream.
+ * the same stream. The file keeps no index of event ids across streams (see EVENT_FILE_SCHEMA in
+ * event-file-layout.ts); a file made with one still refuses an id reused in another stream.
  */
 export class EventAppender {
-  private readonly selectTail: Database.Statement<[string], IdRow>;
-  private readonly selectIds: Database.Statement<[string, string], IdRow>;
-  private readonly insertEvent: Database.Statement<InsertParams>;
+  /** Null in a `stream-ids` file, where a stream is found by its id. */
+  private readonly streams: {
+    readonly select: Database.Statement<[string], number | bigint>;
+    readonly insert: Database.Statement<[string]>;
+  } | null;
+  private readonly selectTail: Database.Statement<[StreamRef], IdRow>;
+  private readonly selectIds: Database.Statement<[StreamRef, string], IdRow>;
+  /** Answers the event's position. */
+  private readonly insertEvent: (...params: InsertParams) => number | bigint;
   private readonly transaction: GroupTransaction;
 
-  /** The events table must exist (the store creates it before starting the writer). */
+  /** The tables must exist (the store creates them before starting the writer). */
   constructor(db: Database.Database) {
-    // Through the (stream_id, revision) index, newest first: most streams hold a few events, all
-    // read at once, and the first row gives the revision (a new stream costs one probe of the index).
+    const keyed = eventFileLayout(db) === 'stream-keys';
+    this.streams = keyed
+      ? {
+          select: db
+            .prepare<[string], number | bigint>('SELECT key FROM streams WHERE stream_id = ?')
+            .pluck(),
+          insert: db.prepare<[string]>('INSERT INTO streams (stream_id) VALUES (?)'),
+        }
+      : null;
+    const stream = keyed ? 'stream_key' : 'stream_id';
+    // Through the (stream, revision) index, newest first: most streams hold a few events, all read
+    // at once, and the first row gives the revision.
     this.selectTail = db
-      .prepare<[string], IdRow>(
-        `SELECT id, revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT ${TAIL}`,
+      .prepare<[StreamRef], IdRow>(
+        `SELECT id, revision, position FROM events WHERE ${stream} = ? ORDER BY revision DESC LIMIT ${TAIL}`,
       )
       .raw();
     // A longer stream: only the append's own ids are looked for, by SQLite, not row by row in here.
     this.selectIds = db
-      .prepare<[string, string], IdRow>(
+      .prepare<[StreamRef, string], IdRow>(
         'SELECT id, revision, position FROM events ' +
-          'WHERE stream_id = ? AND id IN (SELECT value FROM json_each(?))',
+          `WHERE ${stream} = ? AND id IN (SELECT value FROM json_each(?))`,
       )
       .raw();
-    this.insertEvent = db.prepare<InsertParams>(
-      `INSERT INTO events (id, stream_id, revision, type, schema_version, data, metadata)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+    if (keyed) {
+      const insert = db.prepare<InsertParams>(
+        `INSERT INTO events (id, stream_id, stream_key, revision, type, schema_version, data, metadata)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      this.insertEvent = (...params) => insert.run(...params).lastInsertRowid;
+    } else {
+      const insert = db.prepare<LegacyInsertParams>(
+        `INSERT INTO events (id, stream_id, revision, type, schema_version, data, metadata)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      this.insertEvent = (id, streamId, _stream, ...rest) =>
+        insert.run(id, streamId, ...rest).lastInsertRowid;
+    }
     this.transaction = new GroupTransaction(db);
   }
 
@@ -93,10 +127,12 @@ export class EventAppender {
   }
 
   private append({ streamId, events, expected }: StreamAppendRequest): StreamAppended {
-    const tail = this.selectTail.all(streamId);
+    // Undefined: a stream not begun yet (in a `stream-keys` file, one probe of the streams' index).
+    const ref: StreamRef | undefined = this.streams ? this.streams.select.get(streamId) : streamId;
+    const tail = ref === undefined ? [] : this.selectTail.all(ref);
     const lastRevision = tail.length > 0 ? tail[0]![1] : -1;
     const stored = placements(
-      tail.length < TAIL ? tail : this.selectIds.all(streamId, JSON.stringify(events.map(([id]) => id))),
+      tail.length < TAIL ? tail : this.selectIds.all(ref!, JSON.stringify(events.map(([id]) => id))),
     );
     const retried = stored.get(events[0][0]);
     if (retried) return { result: answerRetry(stored, events, retried), written: false };
@@ -110,15 +146,18 @@ export class EventAppender {
     const clash = storedOrRepeated(events, stored);
     if (clash !== null) throw new DuplicateEventIdError(clash);
 
+    // Numbered here, inside the append's savepoint: a failed append leaves no stream behind.
+    const stream = ref ?? this.streams!.insert.run(streamId).lastInsertRowid;
     let revision = lastRevision;
     let position = 0;
     for (const [id, type, schemaVersion, data, metadata] of events) {
       revision += 1;
       try {
-        const info = this.insertEvent.run(id, streamId, revision, type, schemaVersion, data, metadata);
-        position = Number(info.lastInsertRowid);
+        position = Number(
+          this.insertEvent(id, streamId, stream, revision, type, schemaVersion, data, metadata),
+        );
       } catch (error) {
-        // (stream_id, revision) cannot clash inside this transaction, so this is the event id: a file
+        // (stream, revision) cannot clash inside this transaction, so this is the event id: a file
         // made with a unique index on it, and the id stored in another stream.
         if (isUniqueViolation(error)) throw new DuplicateEventIdError(id);
         throw error;

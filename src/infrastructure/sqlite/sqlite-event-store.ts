@@ -10,6 +10,7 @@ import type {
   SubscribeOptions,
 } from '../../application/ports/event-store';
 import { EventWriter } from './event-writer';
+import { EVENT_FILE_SCHEMA, eventFileLayout, streamCondition } from './event-file-layout';
 import { encodeEvent } from './event-writer-protocol';
 import { openDatabase } from './open-database';
 
@@ -30,27 +31,6 @@ const CACHE_KIB = 16 * 1024;
 const WRITER_CACHE_KIB = 32 * 1024;
 /** How long a caught-up subscription waits before looking for writes made by another process. */
 const POLL_INTERVAL_MS = 50;
-
-/**
- * No index on the event id: a retried append is recognised within its stream (event-appender.ts),
- * as KurrentDB does. An index of random ids across the whole log cost every append a page of its
- * own in the write-ahead log (a transaction of 21 appends on the Shanghai log: 64 pages and 2.2–2.6
- * ms with it, 36 and 1.5 ms without). Files made with `UNIQUE` on the id keep it, and still refuse
- * an id reused in another stream.
- */
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
-    position       INTEGER PRIMARY KEY AUTOINCREMENT,
-    id             TEXT    NOT NULL,
-    stream_id      TEXT    NOT NULL,
-    revision       INTEGER NOT NULL,
-    type           TEXT    NOT NULL,
-    schema_version INTEGER NOT NULL,
-    data           TEXT    NOT NULL,
-    metadata       TEXT    NOT NULL,
-    UNIQUE (stream_id, revision)
-  )
-`;
 
 const COLUMNS = 'position, id, stream_id, revision, type, schema_version, data, metadata';
 
@@ -123,8 +103,9 @@ export class SqliteEventStore implements EventStore {
     private readonly db: Database.Database,
     private readonly writer: EventWriter,
   ) {
+    const stream = streamCondition(eventFileLayout(db));
     this.selectStream = db
-      .prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? ORDER BY revision`)
+      .prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE ${stream} ORDER BY revision`)
       .raw();
     this.selectAfter = db
       .prepare<[number, number], EventRow>(
@@ -140,9 +121,9 @@ export class SqliteEventStore implements EventStore {
       )
       .raw();
     this.selectHead = db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
-    // Answered from the (stream_id, revision) index alone.
+    // Answered from the (stream, revision) index alone.
     this.selectLastRevision = db
-      .prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream_id = ?')
+      .prepare<[string], number | null>(`SELECT MAX(revision) FROM events WHERE ${stream}`)
       .pluck();
   }
 
@@ -151,8 +132,13 @@ export class SqliteEventStore implements EventStore {
     try {
       // Commands read the streams they decide on, mostly recent ones: keep those pages in memory.
       db.pragma(`cache_size = -${CACHE_KIB}`);
-      // Here, before the writer thread prepares its statements on the table.
-      db.exec(SCHEMA);
+      // Here, before the writer thread prepares its statements on the tables. A file made before
+      // streams were numbered keeps its layout.
+      db.transaction(() => {
+        if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()) {
+          db.exec(EVENT_FILE_SCHEMA);
+        }
+      }).immediate();
       return new SqliteEventStore(db, EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB }));
     } catch (error) {
       db.close();
