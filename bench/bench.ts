@@ -12,6 +12,7 @@ import {
 } from '../src/infrastructure/generator/generate-data-set';
 import { parseScale } from '../src/infrastructure/generator/plan';
 import { rebuildReadModels } from '../src/infrastructure/rebuild';
+import { upgradeEventFile } from '../src/infrastructure/sqlite/event-file-upgrade';
 import { eventStoreFile } from '../src/infrastructure/storage';
 import { rawOneEventTransactions, rawReadAndParse } from './baselines';
 import {
@@ -100,8 +101,12 @@ async function main(): Promise<void> {
       await generateDataSet({ dataDir: source, scale, seed: values.seed });
     }
     if (!existsSync(eventStoreFile(source))) throw new Error(`${source} holds no data set`);
+    // A set kept by an earlier version may have the event file's older layout: the bench's own kept
+    // set is brought to the current one once, a set given with --data only in its copy.
+    if (!values.data) upgradeKept(source);
     say(`copying the data set from ${source}…`);
     cpSync(source, dataDir, { recursive: true });
+    if (values.data) upgradeKept(dataDir);
     const generation = existsSync(report)
       ? (JSON.parse(readFileSync(report, 'utf8')) as GenerationReport)
       : null;
@@ -366,3 +371,13 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/** Brings a data set's event file to the current layout (see event-file-layout.ts), dropping the original. */
+function upgradeKept(dataDir: string): void {
+  const upgrade = upgradeEventFile(eventStoreFile(dataDir));
+  if (!upgrade.upgraded) return;
+  rmSync(upgrade.kept!, { force: true });
+  say(
+    `upgraded the event file of ${dataDir} to the current layout (${upgrade.events.toLocaleString('en')} events, ${upgrade.seconds.toFixed(1)} s)`,
+  );
+}
