@@ -8,12 +8,24 @@ interface Pending {
 
 export type UnitOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** How long a group waits for the file's write lock, held by another connection, before failing. */
+const LOCK_WAIT_MS = 30_000;
+/** The pause between two tries for the lock. */
+const LOCK_RETRY_MS = 1;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function isBusy(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 /**
  * One group transaction on one SQLite connection: runs units of work synchronously, in order, in one
  * `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint, so each unit sees the units before it.
  * A unit that throws is rolled back alone and its outcome is its error; the others are kept. Returns
  * once the COMMIT has completed, so every outcome is as durable as the connection's `synchronous`
- * setting makes a commit. If the transaction itself fails (disk full, I/O error, lock timeout, a
+ * setting makes a commit. If the transaction itself fails (disk full, I/O error, the lock not had
+ * within LOCK_WAIT_MS, a
  * constraint checked at COMMIT), it is rolled back whole and `run` throws that error: nothing of the
  * group is stored.
  */
@@ -24,8 +36,11 @@ export class GroupTransaction {
   private readonly savepoint: Database.Statement<[]>;
   private readonly release: Database.Statement<[]>;
   private readonly rollbackToSavepoint: Database.Statement<[]>;
+  /** The connection's own busy timeout, in ms, set back once the lock is taken. */
+  private readonly busyTimeout: number;
 
   constructor(private readonly db: Database.Database) {
+    this.busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
     // IMMEDIATE: the write lock is taken at the start, so other connections wait (busy_timeout)
     // instead of failing half-way.
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -38,7 +53,7 @@ export class GroupTransaction {
 
   run<T>(units: readonly (() => T)[]): UnitOutcome<T>[] {
     const outcomes: UnitOutcome<T>[] = [];
-    this.begin.run();
+    this.takeWriteLock();
     try {
       for (const work of units) {
         this.savepoint.run();
@@ -58,6 +73,32 @@ export class GroupTransaction {
       throw error;
     }
     return outcomes;
+  }
+
+  /**
+   * BEGIN IMMEDIATE, tried every millisecond while another connection holds the lock. SQLite's own
+   * busy handler sleeps longer and longer between its tries (up to 100 ms), so a writer that
+   * commits back to back, taking the lock again at once, could keep this one waiting past its busy
+   * timeout: the data generator's two lanes, each with its own event writer, failed that way under
+   * `--cpu-prof`. Trying often catches the gaps between the other's transactions.
+   */
+  private takeWriteLock(): void {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    // exec, not a prepared statement: SQLite applies this pragma when it prepares it.
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      for (;;) {
+        try {
+          this.begin.run();
+          return;
+        } catch (error) {
+          if (!isBusy(error) || Date.now() >= deadline) throw error;
+          Atomics.wait(PAUSE, 0, 0, LOCK_RETRY_MS);
+        }
+      }
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeout}`);
+    }
   }
 }
 
