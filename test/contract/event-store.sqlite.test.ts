@@ -149,6 +149,26 @@ describe('SqliteEventStore specifics', () => {
     }
   });
 
+  it('opens a file while another connection holds its write lock (opening takes no lock)', async () => {
+    const file = freshFile();
+    const first = SqliteEventStore.open(file);
+    await first.append('s-1', [event()], 'no_stream');
+    await first.close();
+    const writer = new Database(file);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const reader = SqliteEventStore.open(file);
+      try {
+        expect(await reader.readStream('s-1')).toHaveLength(1);
+      } finally {
+        writer.exec('ROLLBACK');
+        await reader.close();
+      }
+    } finally {
+      writer.close();
+    }
+  });
+
   it('numbers streams in the order they begin, and a failed append numbers none', async () => {
     const file = freshFile();
     const store = SqliteEventStore.open(file);

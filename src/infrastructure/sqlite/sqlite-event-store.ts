@@ -133,12 +133,16 @@ export class SqliteEventStore implements EventStore {
       // Commands read the streams they decide on, mostly recent ones: keep those pages in memory.
       db.pragma(`cache_size = -${CACHE_KIB}`);
       // Here, before the writer thread prepares its statements on the tables. A file made before
-      // streams were numbered keeps its layout.
-      db.transaction(() => {
-        if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()) {
-          db.exec(EVENT_FILE_SCHEMA);
-        }
-      }).immediate();
+      // streams were numbered keeps its layout. The write lock only for a file without the log yet
+      // (looked at again under the lock: another process may be making it).
+      const hasLog = () =>
+        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !==
+        undefined;
+      if (!hasLog()) {
+        db.transaction(() => {
+          if (!hasLog()) db.exec(EVENT_FILE_SCHEMA);
+        }).immediate();
+      }
       return new SqliteEventStore(db, EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB }));
     } catch (error) {
       db.close();
