@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventToAppend } from '../../src/application/ports/event-store';
@@ -99,6 +99,13 @@ describe('upgrading an event file indexed by stream id (npm run upgrade-events)'
     } finally {
       await after.close();
     }
+    // The original, kept, still opens as it was.
+    const original = SqliteEventStore.open(`${file}.before-upgrade`);
+    try {
+      expect(await original.readAll(0, 100)).toEqual(log);
+    } finally {
+      await original.close();
+    }
   });
 
   it('does nothing to a file that has the current layout', () => {
@@ -109,17 +116,33 @@ describe('upgrading an event file indexed by stream id (npm run upgrade-events)'
     expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
-  it('refuses to overwrite the original kept by an earlier upgrade', () => {
-    upgradeEventFile(file);
+  it('refuses to overwrite an original kept by an earlier upgrade', () => {
+    writeFileSync(`${file}.before-upgrade`, 'kept');
     expect(() => upgradeEventFile(file)).toThrow(/before-upgrade exists/);
+    expect(readFileSync(`${file}.before-upgrade`, 'utf8')).toBe('kept');
   });
 
-  it('gives up while another connection is writing, and leaves the file as it was', () => {
+  it('refuses while another connection has the file open, even idle, and leaves the file as it was', async () => {
     const bytes = readFileSync(file);
+    const idle = SqliteEventStore.open(file);
+    await idle.readStream('worker-a');
+    try {
+      expect(() => upgradeEventFile(file)).toThrow(/in use by another connection/);
+    } finally {
+      await idle.close();
+    }
+    expect(existsSync(`${file}.upgrading`)).toBe(false);
+    expect(existsSync(`${file}.before-upgrade`)).toBe(false);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    // Once the file is free, the upgrade goes through.
+    expect(upgradeEventFile(file)).toMatchObject({ upgraded: true, events: 6 });
+  });
+
+  it('refuses while another connection is writing, and leaves the file as it was', () => {
     const writer = new Database(file);
     writer.exec('BEGIN IMMEDIATE');
     try {
-      expect(() => upgradeEventFile(file)).toThrow(/locked|busy/i);
+      expect(() => upgradeEventFile(file)).toThrow(/in use by another connection/);
     } finally {
       writer.exec('ROLLBACK');
       writer.close();
@@ -129,9 +152,9 @@ describe('upgrading an event file indexed by stream id (npm run upgrade-events)'
     const db = new Database(file, { readonly: true });
     try {
       expect(eventFileLayout(db)).toBe('stream-ids');
+      expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(6);
     } finally {
       db.close();
     }
-    expect(readFileSync(file).length).toBe(bytes.length);
   });
 });

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EVENT_FILE_SCHEMA, eventFileLayout } from './event-file-layout';
-import { openDatabase } from './open-database';
 
 export interface EventFileUpgrade {
   /** False when the file had the current layout already (nothing done). */
@@ -23,9 +22,11 @@ const COPY_CACHE_KIB = 256 * 1024;
  * keeps its position, id, stream, revision and bytes; streams are numbered in the order they began.
  * A unique index on event ids, in files made before it was left out, is not carried over.
  *
- * Nothing may write to the file meanwhile: the copy holds the file's write lock from start to end
- * (stop the service first; a writer waiting on the lock gives up after its busy timeout). A copy
- * that fails or is cut short is deleted, and the file stays as it was.
+ * Only with the file to itself: it first takes the original out of WAL mode, which SQLite refuses
+ * while any other connection has the file open (a running service, even idle), then holds an
+ * exclusive lock on it until the copy is complete. A copy that fails or is cut short is deleted,
+ * and the original stays as it was (in rollback-journal mode, which the store turns back to WAL when
+ * it opens it).
  */
 export function upgradeEventFile(file: string): EventFileUpgrade {
   const started = process.hrtime.bigint();
@@ -33,28 +34,29 @@ export function upgradeEventFile(file: string): EventFileUpgrade {
   const copy = `${file}.upgrading`;
   const kept = `${file}.before-upgrade`;
   if (!existsSync(file)) throw new Error(`${file} does not exist`);
-  if (existsSync(kept)) throw new Error(`${kept} exists: move it away first (an earlier upgrade kept it)`);
-  {
-    const source = openDatabase(file);
-    try {
-      if (eventFileLayout(source) === 'stream-keys') {
-        return { upgraded: false, events: 0, streams: 0, seconds: seconds(), kept: null };
-      }
-    } finally {
-      source.close();
-    }
-  }
-  removeDatabase(copy);
+  const db = new Database(file);
   let counts: { events: number; streams: number };
   try {
-    counts = copyIntoCurrentLayout(file, copy);
-  } catch (error) {
+    if (eventFileLayout(db) === 'stream-keys') {
+      return { upgraded: false, events: 0, streams: 0, seconds: seconds(), kept: null };
+    }
+    if (existsSync(kept)) throw new Error(`${kept} exists: move it away first (an earlier upgrade kept it)`);
+    takeFileToItself(db, file);
     removeDatabase(copy);
-    throw error;
+    try {
+      counts = copyIntoCurrentLayout(db, copy);
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      removeDatabase(copy);
+      throw error;
+    }
+  } finally {
+    db.close();
   }
-  // The original's last connection is closed, so its write-ahead log is in the file and gone.
-  for (const suffix of ['-wal', '-shm']) {
-    if (existsSync(`${file}${suffix}`)) rmSync(`${file}${suffix}`);
+  // The original holds every event in itself now (no write-ahead log beside it).
+  if (existsSync(`${file}-wal`)) {
+    removeDatabase(copy);
+    throw new Error(`${file}-wal appeared during the upgrade: another process opened the file`);
   }
   syncFile(copy);
   renameSync(file, kept);
@@ -63,44 +65,61 @@ export function upgradeEventFile(file: string): EventFileUpgrade {
   return { upgraded: true, ...counts, seconds: seconds(), kept };
 }
 
-function copyIntoCurrentLayout(file: string, copy: string): { events: number; streams: number } {
-  const db = new Database(copy);
+/**
+ * Leaving WAL mode checkpoints the whole log into the file and needs every other connection gone;
+ * the exclusive lock then keeps others out (locking_mode EXCLUSIVE holds it to the end).
+ */
+function takeFileToItself(db: Database.Database, file: string): void {
+  db.pragma('busy_timeout = 5000');
+  let mode: unknown;
   try {
-    // The copy is thrown away if anything fails, so it need not be durable until it is complete (and
-    // the rollback journal of a fresh file holds next to nothing: it is kept in memory).
-    db.pragma('journal_mode = MEMORY');
-    db.pragma('synchronous = OFF');
-    db.pragma(`cache_size = -${COPY_CACHE_KIB}`);
-    db.pragma('busy_timeout = 5000');
-    db.exec(EVENT_FILE_SCHEMA);
-    db.prepare('ATTACH DATABASE ? AS original').run(file);
-    // IMMEDIATE takes the write lock of every attached file: nobody appends to the original meanwhile.
-    const counts = db
-      .transaction(() => {
-        db.exec(`
-        INSERT INTO streams (stream_id)
-          SELECT stream_id FROM original.events GROUP BY stream_id ORDER BY MIN(position);
-        INSERT INTO events (position, id, stream_id, stream_key, revision, type, schema_version, data, metadata)
-          SELECT e.position, e.id, e.stream_id, s.key, e.revision, e.type, e.schema_version, e.data, e.metadata
-          FROM original.events e JOIN streams s ON s.stream_id = e.stream_id ORDER BY e.position;
-        UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE(
-          (SELECT seq FROM original.sqlite_sequence WHERE name = 'events'), 0)) WHERE name = 'events';
-      `);
-        const count = (sql: string): number => db.prepare(sql).pluck().get() as number;
-        const copied = count('SELECT COUNT(*) FROM events');
-        const original = count('SELECT COUNT(*) FROM original.events');
-        if (copied !== original) throw new Error(`copied ${copied} of ${original} events`);
-        return { events: copied, streams: count('SELECT COUNT(*) FROM streams') };
-      })
-      .immediate();
-    db.exec('DETACH DATABASE original');
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
-    db.pragma('journal_mode = WAL');
-    return counts;
-  } finally {
-    db.close();
+    mode = db.pragma('journal_mode = DELETE', { simple: true });
+  } catch (error) {
+    throw inUse(file, error);
   }
+  if (mode !== 'delete') throw inUse(file);
+  db.pragma('locking_mode = EXCLUSIVE');
+}
+
+function inUse(file: string, cause?: unknown): Error {
+  return new Error(
+    `${file} is in use by another connection: stop the service (and anything else using DATA_DIR) first` +
+      (cause instanceof Error ? ` (${cause.message})` : ''),
+  );
+}
+
+/**
+ * In one transaction that holds the original exclusively (the copy is attached to its connection),
+ * and leaves it open for the caller to end on failure; commits on success.
+ */
+function copyIntoCurrentLayout(db: Database.Database, copy: string): { events: number; streams: number } {
+  db.prepare('ATTACH DATABASE ? AS copy').run(copy);
+  // The copy is thrown away if anything fails, so it need not be durable until it is complete (and
+  // the rollback journal of a fresh file holds next to nothing: it is kept in memory).
+  db.pragma('copy.journal_mode = MEMORY');
+  db.pragma('copy.synchronous = OFF');
+  db.pragma(`copy.cache_size = -${COPY_CACHE_KIB}`);
+  db.exec(EVENT_FILE_SCHEMA.replaceAll('CREATE TABLE IF NOT EXISTS ', 'CREATE TABLE copy.'));
+  db.exec('BEGIN EXCLUSIVE');
+  db.exec(`
+    INSERT INTO copy.streams (stream_id)
+      SELECT stream_id FROM main.events GROUP BY stream_id ORDER BY MIN(position);
+    INSERT INTO copy.events (position, id, stream_id, stream_key, revision, type, schema_version, data, metadata)
+      SELECT e.position, e.id, e.stream_id, s.key, e.revision, e.type, e.schema_version, e.data, e.metadata
+      FROM main.events e JOIN copy.streams s ON s.stream_id = e.stream_id ORDER BY e.position;
+    UPDATE copy.sqlite_sequence SET seq = MAX(seq, COALESCE(
+      (SELECT seq FROM main.sqlite_sequence WHERE name = 'events'), 0)) WHERE name = 'events';
+  `);
+  const count = (sql: string): number => db.prepare(sql).pluck().get() as number;
+  const copied = count('SELECT COUNT(*) FROM copy.events');
+  const original = count('SELECT COUNT(*) FROM main.events');
+  if (copied !== original) throw new Error(`copied ${copied} of ${original} events`);
+  const streams = count('SELECT COUNT(*) FROM copy.streams');
+  db.exec('COMMIT');
+  const check = db.pragma('copy.quick_check', { simple: true });
+  if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
+  db.exec('DETACH DATABASE copy');
+  return { events: copied, streams };
 }
 
 /** On disk before it replaces the original (it was written without syncs). */

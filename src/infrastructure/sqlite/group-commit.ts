@@ -24,10 +24,9 @@ function isBusy(error: unknown): boolean {
  * `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint, so each unit sees the units before it.
  * A unit that throws is rolled back alone and its outcome is its error; the others are kept. Returns
  * once the COMMIT has completed, so every outcome is as durable as the connection's `synchronous`
- * setting makes a commit. If the transaction itself fails (disk full, I/O error, the lock not had
- * within LOCK_WAIT_MS, a
- * constraint checked at COMMIT), it is rolled back whole and `run` throws that error: nothing of the
- * group is stored.
+ * setting makes a commit. If the transaction itself fails (disk full, I/O error, the write lock not
+ * had within LOCK_WAIT_MS, a constraint checked at COMMIT), it is rolled back whole and `run` throws
+ * that error: nothing of the group is stored.
  */
 export class GroupTransaction {
   private readonly begin: Database.Statement<[]>;
@@ -41,8 +40,8 @@ export class GroupTransaction {
 
   constructor(private readonly db: Database.Database) {
     this.busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
-    // IMMEDIATE: the write lock is taken at the start, so other connections wait (busy_timeout)
-    // instead of failing half-way.
+    // IMMEDIATE: the write lock is taken at the start (see takeWriteLock), so a group waits for
+    // other connections before it begins instead of failing half-way.
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
