@@ -13,6 +13,7 @@ import {
 import { parseScale } from '../src/infrastructure/generator/plan';
 import { rebuildReadModels } from '../src/infrastructure/rebuild';
 import { upgradeEventFile } from '../src/infrastructure/sqlite/event-file-upgrade';
+import { removeDatabase } from '../src/infrastructure/sqlite/open-database';
 import { eventStoreFile } from '../src/infrastructure/storage';
 import { rawOneEventTransactions, rawReadAndParse } from './baselines';
 import {
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     say('rebuilding the read models from the log…');
     const rebuildFile = join(work, 'rebuilt-read.db');
     const rebuild = await rebuildReadModels(dataDir, { target: rebuildFile });
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${rebuildFile}${suffix}`, { force: true });
+    removeDatabase(rebuildFile);
     const rebuildRate = rebuild.position / rebuild.seconds;
     rows.push({
       measure: `projection rebuild (${rebuild.position.toLocaleString('en')} events)`,

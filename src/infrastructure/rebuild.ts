@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { PROJECTIONS } from '../projections';
 import { ProjectionRunner } from '../projections/projection-runner';
@@ -6,6 +6,7 @@ import type { Projection } from '../projections/projection';
 import { openEventStoreWithKeys } from './privacy';
 import { CHECKPOINT_NAME } from './read-models';
 import { startModuleThread } from './sqlite/module-thread';
+import { removeDatabase } from './sqlite/open-database';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 import { openEventStore, readStoreFile } from './storage';
 
@@ -70,10 +71,6 @@ export type ToRebuildPart = {
   readonly partFile: string;
   readonly projections: string[];
 };
-
-function removeDatabase(file: string): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-}
 
 function named(names: ReadonlySet<string>, wanted: boolean): Projection[] {
   return PROJECTIONS.filter((projection) => names.has(projection.name) === wanted);

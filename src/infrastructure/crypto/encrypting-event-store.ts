@@ -35,35 +35,35 @@ function personalOf(data: Readonly<Record<string, unknown>>): unknown {
  * differs (fresh IV), which is why the stores' idempotency compares ids and placement, not payloads.
  */
 export class EncryptingEventStore implements EventStore {
+  /** Present when the inner store has it: sealed part by part, then appended together. */
+  readonly appendToStreams?: EventStore['appendToStreams'];
+
   constructor(
     private readonly inner: EventStore,
     private readonly cipher: PersonalDataCipher,
     /** Closed with this store when it owns them (a key store opened for a tool). */
     private readonly owned: readonly { close(): Promise<void> }[] = [],
-  ) {}
+  ) {
+    const appendToStreams = inner.appendToStreams?.bind(inner);
+    if (appendToStreams) {
+      this.appendToStreams = async (appends) =>
+        appendToStreams(
+          await Promise.all(
+            appends.map(async (part) => ({
+              ...part,
+              events: await this.sealAll(part.streamId, part.events),
+            })),
+          ),
+        );
+    }
+  }
 
   async append(
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    const sealed = await Promise.all(events.map((event) => this.seal(streamId, event)));
-    return this.inner.append(streamId, sealed, expected);
-  }
-
-  /** Present when the inner store has it: sealed part by part, then appended together. */
-  get appendToStreams(): EventStore['appendToStreams'] {
-    const inner = this.inner;
-    if (!inner.appendToStreams) return undefined;
-    return async (appends) => {
-      const sealed = await Promise.all(
-        appends.map(async (part) => ({
-          ...part,
-          events: await Promise.all(part.events.map((event) => this.seal(part.streamId, event))),
-        })),
-      );
-      return inner.appendToStreams!(sealed);
-    };
+    return this.inner.append(streamId, await this.sealAll(streamId, events), expected);
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {
@@ -95,6 +95,10 @@ export class EncryptingEventStore implements EventStore {
   async close(): Promise<void> {
     await this.inner.close();
     for (const resource of this.owned) await resource.close();
+  }
+
+  private sealAll(streamId: string, events: readonly EventToAppend[]): Promise<EventToAppend[]> {
+    return Promise.all(events.map((event) => this.seal(streamId, event)));
   }
 
   private async seal(streamId: string, event: EventToAppend): Promise<EventToAppend> {

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EVENT_FILE_SCHEMA, eventFileLayout } from './event-file-layout';
+import { removeDatabase } from './open-database';
 
 export interface EventFileUpgrade {
   /** False when the file had the current layout already (nothing done). */
@@ -93,13 +94,19 @@ function inUse(file: string, cause?: unknown): Error {
  * and leaves it open for the caller to end on failure; commits on success.
  */
 function copyIntoCurrentLayout(db: Database.Database, copy: string): { events: number; streams: number } {
+  // The copy's tables made on a connection of its own, then the copy attached to the original's.
+  const fresh = new Database(copy);
+  try {
+    fresh.exec(EVENT_FILE_SCHEMA);
+  } finally {
+    fresh.close();
+  }
   db.prepare('ATTACH DATABASE ? AS copy').run(copy);
   // The copy is thrown away if anything fails, so it need not be durable until it is complete (and
   // the rollback journal of a fresh file holds next to nothing: it is kept in memory).
   db.pragma('copy.journal_mode = MEMORY');
   db.pragma('copy.synchronous = OFF');
   db.pragma(`copy.cache_size = -${COPY_CACHE_KIB}`);
-  db.exec(EVENT_FILE_SCHEMA.replaceAll('CREATE TABLE IF NOT EXISTS ', 'CREATE TABLE copy.'));
   db.exec('BEGIN EXCLUSIVE');
   db.exec(`
     INSERT INTO copy.streams (stream_id)
@@ -130,8 +137,4 @@ function syncFile(path: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-function removeDatabase(file: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
 }
