@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EventStore } from '../application/ports/event-store';
 import type { ReadStore } from '../application/ports/read-store';
 import { adoptProcessToken, isDeadLocalHolder } from '../projections/lease-guard';
+import { lowerThisThreadsPriority } from './background-priority';
 import { EncryptingEventStore } from './crypto/encrypting-event-store';
 import { AesGcmPersonalDataCipher } from './crypto/personal-data-cipher';
 import { openConfiguredKeyStore } from './privacy';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const post = (message: FromProjectionsThread) => port.postMessage(message);
   adoptProcessToken(data.processToken);
   const { config } = data;
+  lowerThisThreadsPriority(config.backgroundNice);
 
   const keyStore = await openConfiguredKeyStore(config);
   const log = await openConfiguredEventStore(config);

@@ -68,13 +68,13 @@ export async function openConfiguredReadStore(
 
 /** Checkpoints the logs of the embedded files the configuration writes (null: it writes none). */
 export function startWalCheckpointer(
-  config: Pick<AppConfig, 'eventStore' | 'readStore' | 'dataDir'>,
+  config: Pick<AppConfig, 'eventStore' | 'readStore' | 'dataDir' | 'backgroundNice'>,
 ): WalCheckpointer | null {
   const files = [
     ...(config.eventStore === 'sqlite' ? [eventStoreFile(config.dataDir)] : []),
     ...(config.readStore === 'sqlite' ? [readStoreFile(config.dataDir)] : []),
   ];
-  return files.length === 0 ? null : WalCheckpointer.start(files);
+  return files.length === 0 ? null : WalCheckpointer.start(files, { nice: config.backgroundNice });
 }
 
 /** One line saying where events and read models live, for the start-up log. */

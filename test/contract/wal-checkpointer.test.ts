@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
 import { WalCheckpointer } from '../../src/infrastructure/sqlite/wal-checkpointer';
+import { niceValuesOfThreads, onLinux } from '../support/thread-nice';
 
 const dir = mkdtempSync(join(tmpdir(), 'wal-checkpointer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,7 +47,7 @@ describe('WalCheckpointer', () => {
       db.exec('CREATE TABLE t (n INTEGER)');
       return db;
     });
-    const checkpointer = WalCheckpointer.start(files, 20);
+    const checkpointer = WalCheckpointer.start(files, { intervalMs: 20 });
     try {
       for (const db of writers) {
         const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
@@ -65,8 +66,22 @@ describe('WalCheckpointer', () => {
   it('closes its thread, and closing again or after the thread ended answers at once', async () => {
     const file = join(dir, 'c.db');
     openDatabase(file).close();
-    const checkpointer = WalCheckpointer.start([file], 20);
+    const checkpointer = WalCheckpointer.start([file], { intervalMs: 20 });
     await checkpointer.close();
     await checkpointer.close();
+  });
+
+  onLinux('runs its thread the given number of nice levels lower, and only its thread', async () => {
+    const file = join(dir, 'd.db');
+    openDatabase(file).close();
+    const base = getPriority();
+    const checkpointer = WalCheckpointer.start([file], { intervalMs: 20, nice: 3 });
+    try {
+      await eventually(() => niceValuesOfThreads().includes(base + 3));
+      expect(niceValuesOfThreads().filter((nice) => nice === base + 3)).toHaveLength(1);
+      expect(getPriority()).toBe(base);
+    } finally {
+      await checkpointer.close();
+    }
   });
 });

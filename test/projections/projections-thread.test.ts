@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { EventToAppend } from '../../src/application/ports/event-store';
@@ -10,6 +10,7 @@ import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-s
 import { eventStoreFile, openReadStore } from '../../src/infrastructure/storage';
 import { AGENCIES } from '../../src/projections/agencies';
 import type { ChangedDocument } from '../../src/projections/read-models-progress';
+import { niceValuesOfThreads, onLinux } from '../support/thread-nice';
 
 jest.setTimeout(60_000);
 
@@ -116,4 +117,27 @@ describe('ProjectionsThread: the projections on a thread of their own', () => {
     expect(projections.seesEveryChange).toBe(false);
     expect(await projections.waitFor(1, 50)).toBe(false);
   });
+
+  onLinux(
+    'runs BACKGROUND_NICE levels below the threads that answer requests, which keep their priority',
+    async () => {
+      const base = getPriority();
+      const niced = Math.min(19, base + 10);
+      expect(niceValuesOfThreads()).not.toContain(niced);
+      await projections.start();
+      // Only its own thread was lowered: the one calling it (here, the test's) was not.
+      expect(getPriority()).toBe(base);
+      expect(niceValuesOfThreads().filter((nice) => nice === niced)).toHaveLength(1);
+      await projections.stop();
+
+      // BACKGROUND_NICE=0: equal priority.
+      const equal = new ProjectionsThread(loadConfig({ DATA_DIR: dir, BACKGROUND_NICE: '0' }), events);
+      try {
+        await equal.start();
+        expect(niceValuesOfThreads().every((nice) => nice === base)).toBe(true);
+      } finally {
+        await equal.stop();
+      }
+    },
+  );
 });

@@ -15,6 +15,11 @@ export interface AppConfig extends SecurityConfig, StorageConfig {
   readonly consistencyWaitMs: number;
   /** The lowest exam score (0–100) that passes training; TRAINING_PASS_MARK, default 60. */
   readonly trainingPassMark: number;
+  /**
+   * How many nice levels below the request-serving threads the background threads run (the
+   * projections thread and the WAL checkpointer; BACKGROUND_NICE, default 10, 0 to keep them equal).
+   */
+  readonly backgroundNice: number;
 }
 
 export class ConfigError extends Error {}
@@ -55,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenIssuer: env.TOKEN_ISSUER || 'hsc-registry',
     consistencyWaitMs: integer(env, 'CONSISTENCY_WAIT_MS', 2000, 0, 60_000),
     trainingPassMark: integer(env, 'TRAINING_PASS_MARK', 60, 0, 100),
+    backgroundNice: integer(env, 'BACKGROUND_NICE', 10, 0, 19),
     ...security(env),
     ...storage(env),
   };

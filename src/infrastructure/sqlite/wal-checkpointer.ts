@@ -11,6 +11,8 @@ const INTERVAL_MS = 200;
 export interface WalCheckpointerData {
   readonly files: readonly string[];
   readonly intervalMs: number;
+  /** Nice levels below the threads that answer requests (see lowerThisThreadsPriority). */
+  readonly nice: number;
 }
 
 export type ToWalCheckpointer = { readonly type: 'close' };
@@ -45,8 +47,15 @@ export class WalCheckpointer {
     thread.unref();
   }
 
-  static start(files: readonly string[], intervalMs = INTERVAL_MS): WalCheckpointer {
-    const data: WalCheckpointerData = { files, intervalMs };
+  static start(
+    files: readonly string[],
+    options: { intervalMs?: number; nice?: number } = {},
+  ): WalCheckpointer {
+    const data: WalCheckpointerData = {
+      files,
+      intervalMs: options.intervalMs ?? INTERVAL_MS,
+      nice: options.nice ?? 0,
+    };
     return new WalCheckpointer(
       startModuleThread(__dirname, 'wal-checkpointer.worker', data, { maxYoungGenerationSizeMb: 4 }),
     );

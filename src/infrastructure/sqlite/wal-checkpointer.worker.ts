@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadsPriority } from '../background-priority';
 import { openDatabase } from './open-database';
 import type { FromWalCheckpointer, ToWalCheckpointer, WalCheckpointerData } from './wal-checkpointer';
 
@@ -10,7 +11,8 @@ import type { FromWalCheckpointer, ToWalCheckpointer, WalCheckpointerData } from
  */
 const port = parentPort;
 if (!port) throw new Error('wal-checkpointer.worker runs in a worker thread (see wal-checkpointer.ts)');
-const { files, intervalMs } = workerData as WalCheckpointerData;
+const { files, intervalMs, nice } = workerData as WalCheckpointerData;
+lowerThisThreadsPriority(nice);
 const post = (message: FromWalCheckpointer) => port.postMessage(message);
 
 // synchronous=FULL (openDatabase): each checkpoint syncs the log before copying and the file after.
