@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { KeyEncryptionKey, KeyEncryptionKeys } from './key-encryption-keys';
+import { secureRandomBytes } from './random-pool';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -10,12 +11,12 @@ function aad(keyId: string, kekId: string): Buffer {
 
 /** A fresh 256-bit data key. */
 export function newDataKey(): Buffer {
-  return randomBytes(32);
+  return secureRandomBytes(32);
 }
 
 /** AES-256-GCM under the KEK, bound to the key id and the KEK id: IV ‖ ciphertext ‖ tag. */
 export function wrapDataKey(kek: KeyEncryptionKey, keyId: string, dek: Buffer): Buffer {
-  const iv = randomBytes(IV_BYTES);
+  const iv = secureRandomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', kek.key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad(keyId, kek.id));
   return Buffer.concat([iv, cipher.update(dek), cipher.final(), cipher.getAuthTag()]);

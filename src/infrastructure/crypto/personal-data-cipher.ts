@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { KeyStore } from '../../application/ports/key-store';
 import type {
   PersonalDataCipher,
@@ -6,6 +6,7 @@ import type {
   SealedItem,
   SealedPersonalData,
 } from '../../application/ports/personal-data-cipher';
+import { secureRandomBytes } from './random-pool';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -54,7 +55,7 @@ export class AesGcmPersonalDataCipher implements PersonalDataCipher {
     this.made.delete(kid);
     const key = handed ?? (await this.keys.getOrCreate(kid));
     const header = { sealed: 'A256GCM.v1' as const, kid, fields: names };
-    const iv = randomBytes(IV_BYTES);
+    const iv = secureRandomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad(header, context));
     const plain = Buffer.from(JSON.stringify(Object.fromEntries(names.map((n) => [n, fields[n]]))), 'utf8');
