@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './infrastructure/config/config';
 import { createApp } from './infrastructure/create-app';
-import { describeStorage } from './infrastructure/storage';
+import { describeStorage, storageWarnings } from './infrastructure/storage';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     `registry listening on http://${config.host}:${config.port} (data in ${config.dataDir}); docs at /docs`,
   );
   console.log(`storage: ${describeStorage(config)}`);
+  for (const warning of storageWarnings(config)) console.warn(`warning: ${warning}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,11 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventStore } from '../application/ports/event-store';
 import type { LeaseStore } from '../application/ports/lease-store';
 import type { ReadStore } from '../application/ports/read-store';
 import type { AppConfig } from './config/config';
+import { eventFileLayout } from './sqlite/event-file-layout';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 import { WalCheckpointer } from './sqlite/wal-checkpointer';
@@ -85,6 +88,26 @@ export function describeStorage(
     config.eventStore === 'kurrentdb' ? 'KurrentDB' : `SQLite (${eventStoreFile(config.dataDir)})`;
   const reads = config.readStore === 'mongodb' ? 'MongoDB' : `SQLite (${readStoreFile(config.dataDir)})`;
   return `events in ${events}, read models in ${reads}, projections ${config.projections}`;
+}
+
+/**
+ * What an operator should hear of at start: an event file still in the layout from before streams
+ * were numbered (it works, but each append costs about twice the writes until it is upgraded).
+ */
+export function storageWarnings(config: Pick<AppConfig, 'eventStore' | 'dataDir'>): string[] {
+  const file = eventStoreFile(config.dataDir);
+  if (config.eventStore !== 'sqlite' || !existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const hasLog = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get();
+    if (!hasLog || eventFileLayout(db) === 'stream-keys') return [];
+  } finally {
+    db.close();
+  }
+  return [
+    `${file} is in the layout from before streams were numbered: it works, but each append costs ` +
+      'about twice the writes. To upgrade it, stop the service and run `npm run upgrade-events`.',
+  ];
 }
 
 function requireUrl(url: string | undefined, name: string): string {

@@ -8,9 +8,12 @@ import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-s
 import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
 import {
   describeStorage,
+  eventStoreFile,
   openConfiguredEventStore,
   openConfiguredReadStore,
+  storageWarnings,
 } from '../../src/infrastructure/storage';
+import { createStreamIdEventFile } from '../contract/event-file-with-id-index';
 
 let dataDir: string;
 
@@ -80,5 +83,25 @@ describe('choosing the stores by configuration', () => {
     ).toBe(
       `events in SQLite (${join(dataDir, 'events.db')}), read models in SQLite (${join(dataDir, 'read.db')}), projections embedded`,
     );
+  });
+
+  it('warns at start of an event file still in the layout from before streams were numbered, and only then', async () => {
+    // No file yet, or another backend: nothing to say.
+    expect(storageWarnings({ eventStore: 'sqlite', dataDir })).toEqual([]);
+    createStreamIdEventFile(eventStoreFile(dataDir), { idIndex: false });
+    expect(storageWarnings({ eventStore: 'kurrentdb', dataDir })).toEqual([]);
+    const [warning, ...more] = storageWarnings({ eventStore: 'sqlite', dataDir });
+    expect(more).toEqual([]);
+    expect(warning).toContain(eventStoreFile(dataDir));
+    expect(warning).toContain('npm run upgrade-events');
+
+    // A file the store made itself is in the current layout.
+    rmSync(eventStoreFile(dataDir));
+    const events = await openConfiguredEventStore({ eventStore: 'sqlite', dataDir });
+    try {
+      expect(storageWarnings({ eventStore: 'sqlite', dataDir })).toEqual([]);
+    } finally {
+      await events.close();
+    }
   });
 });
