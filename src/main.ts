@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './infrastructure/config/config';
 import { createApp } from './infrastructure/create-app';
+import { limitHeapGrowth } from './infrastructure/heap-growth';
 import { describeStorage, storageWarnings } from './infrastructure/storage';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  limitHeapGrowth();
   const app = await createApp({ config });
   await app.listen(config.port, config.host);
   console.log(
