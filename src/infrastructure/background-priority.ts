@@ -6,21 +6,18 @@ import { getPriority, setPriority } from 'node:os';
  * checkpointer. On a machine whose cores are all busy, a thread woken by a message runs at once on
  * the core of the thread that sent it, if the kernel finds it more deserving; at equal priority
  * the projections thread, woken by every group of appends, kept taking the core from the event
- * loop that answers requests in the middle of its turn (its `postMessage` calls took ~200 µs each
- * under the command load, against ~12 µs on an idle machine). Niced, it runs in the time they leave.
+ * loop that answers requests in the middle of its turn (the event loop's `postMessage` calls took
+ * ~200 µs each under the command load, against ~12 µs on an idle machine). Niced, it runs in the
+ * time the requests leave.
  *
  * Linux only: there each thread has its own nice value, and `setpriority` on the calling thread
- * changes no other. Elsewhere it would lower the whole process, so nothing is done. Returns the
- * thread's nice value afterwards, or null where nothing was done.
+ * changes no other. Elsewhere it would lower the whole process, so nothing is done.
  */
-export function lowerThisThreadsPriority(steps: number): number | null {
-  if (steps <= 0 || process.platform !== 'linux') return null;
+export function lowerThisThreadsPriority(steps: number): void {
+  if (steps <= 0 || process.platform !== 'linux') return;
   try {
-    const nice = Math.min(19, getPriority() + steps);
-    setPriority(nice);
-    return getPriority();
+    setPriority(Math.min(19, getPriority() + steps));
   } catch {
     // Not allowed here (a sandbox without setpriority): the thread simply keeps its priority.
-    return null;
   }
 }
