@@ -5,7 +5,7 @@ import type { EventStore } from '../application/ports/event-store';
 import type { LeaseStore } from '../application/ports/lease-store';
 import type { ReadStore } from '../application/ports/read-store';
 import type { AppConfig } from './config/config';
-import { eventFileLayout } from './sqlite/event-file-layout';
+import { eventFileLayout, hasEventLog } from './sqlite/event-file-layout';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 import { WalCheckpointer } from './sqlite/wal-checkpointer';
@@ -99,8 +99,7 @@ export function storageWarnings(config: Pick<AppConfig, 'eventStore' | 'dataDir'
   if (config.eventStore !== 'sqlite' || !existsSync(file)) return [];
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const hasLog = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get();
-    if (!hasLog || eventFileLayout(db) === 'stream-keys') return [];
+    if (!hasEventLog(db) || eventFileLayout(db) === 'stream-keys') return [];
   } finally {
     db.close();
   }

@@ -116,6 +116,17 @@ describe('upgrading an event file indexed by stream id (npm run upgrade-events)'
     expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
+  it('refuses a file that holds no event log, and leaves it as it was', () => {
+    const other = join(dir, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE t (n INTEGER)');
+    db.close();
+    const bytes = readFileSync(other);
+    expect(() => upgradeEventFile(other)).toThrow(/holds no event log/);
+    expect(readFileSync(other).equals(bytes)).toBe(true);
+    expect(existsSync(`${other}.upgrading`)).toBe(false);
+  });
+
   it('refuses to overwrite an original kept by an earlier upgrade', () => {
     writeFileSync(`${file}.before-upgrade`, 'kept');
     expect(() => upgradeEventFile(file)).toThrow(/before-upgrade exists/);

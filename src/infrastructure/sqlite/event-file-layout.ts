@@ -12,6 +12,14 @@ import type Database from 'better-sqlite3';
  */
 export type EventFileLayout = 'stream-keys' | 'stream-ids';
 
+/** Whether the file holds the log yet (a new or empty file does not). */
+export function hasEventLog(db: Database.Database): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined
+  );
+}
+
+/** The layout of a file that holds the log (see hasEventLog). */
 export function eventFileLayout(db: Database.Database): EventFileLayout {
   const keyed = db
     .prepare<[], number>("SELECT 1 FROM pragma_table_info('events') WHERE name = 'stream_key'")

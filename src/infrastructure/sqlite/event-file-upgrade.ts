@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EVENT_FILE_SCHEMA, eventFileLayout } from './event-file-layout';
+import { EVENT_FILE_SCHEMA, eventFileLayout, hasEventLog } from './event-file-layout';
 import { removeDatabase } from './open-database';
 
 export interface EventFileUpgrade {
@@ -38,6 +38,7 @@ export function upgradeEventFile(file: string): EventFileUpgrade {
   const db = new Database(file);
   let counts: { events: number; streams: number };
   try {
+    if (!hasEventLog(db)) throw new Error(`${file} holds no event log`);
     if (eventFileLayout(db) === 'stream-keys') {
       return { upgraded: false, events: 0, streams: 0, seconds: seconds(), kept: null };
     }

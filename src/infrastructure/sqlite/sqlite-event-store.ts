@@ -10,7 +10,7 @@ import type {
   SubscribeOptions,
 } from '../../application/ports/event-store';
 import { EventWriter } from './event-writer';
-import { EVENT_FILE_SCHEMA, eventFileLayout, streamCondition } from './event-file-layout';
+import { EVENT_FILE_SCHEMA, eventFileLayout, hasEventLog, streamCondition } from './event-file-layout';
 import { encodeEvent } from './event-writer-protocol';
 import { openDatabase } from './open-database';
 
@@ -135,12 +135,9 @@ export class SqliteEventStore implements EventStore {
       // Here, before the writer thread prepares its statements on the tables. A file made before
       // streams were numbered keeps its layout. The write lock only for a file without the log yet
       // (looked at again under the lock: another process may be making it).
-      const hasLog = () =>
-        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !==
-        undefined;
-      if (!hasLog()) {
+      if (!hasEventLog(db)) {
         db.transaction(() => {
-          if (!hasLog()) db.exec(EVENT_FILE_SCHEMA);
+          if (!hasEventLog(db)) db.exec(EVENT_FILE_SCHEMA);
         }).immediate();
       }
       return new SqliteEventStore(db, EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB }));
