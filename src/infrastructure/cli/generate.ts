@@ -11,7 +11,7 @@ empty, through the real command handlers; then rebuilds the read models.
   --scale shanghai   the whole city: 600 agencies, 172,565 applications (the default)
   --scale 0.01       one hundredth of it
   --seed TEXT        another reproducible data set (default ${DEFAULT_SEED})
-  --concurrency N    cohorts of 40 workers in flight at once (default 64)
+  --concurrency N    cohorts of 40 workers in flight at once (default 24)
   --threads N        threads the cohorts are shared out between (default 2 from 100,000 commands
                      on, if there are two cores; 1 otherwise)`;
 

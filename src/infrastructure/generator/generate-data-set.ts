@@ -47,10 +47,13 @@ export const DEFAULT_SEED = '2015';
 /** The generation report, written into DATA_DIR. */
 export const REPORT_FILE = 'generated.json';
 /**
- * Cohorts in flight. The event store commits on its own thread: the more commands are ready while a
- * group commits, the less the main thread waits (24 → 64 loaded a twentieth of the set ~15 % faster).
+ * Cohorts in flight, shared out between the lanes. Enough that commands are ready while a group
+ * commits; more only keeps more streams and pending commands alive, which the lanes' garbage
+ * collection pays for. The whole set, alternating: 118.7–124.6 s with 24, 124.2–129.1 s with 16,
+ * 132.9–146.3 s with 64 (and ~15 % more CPU). With one thread and the writes on it, 64 had been
+ * faster than 24.
  */
-const DEFAULT_CONCURRENCY = 64;
+const DEFAULT_CONCURRENCY = 24;
 /**
  * One thread's command handling kept one core busy and left most of the other idle. Two threads
  * (every other cohort each, each with its own application) loaded a twentieth of the set (64,831
