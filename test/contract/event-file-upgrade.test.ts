@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +7,10 @@ import { eventFileLayout } from '../../src/infrastructure/sqlite/event-file-layo
 import { upgradeEventFile } from '../../src/infrastructure/sqlite/event-file-upgrade';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { createEventFileWithIdIndex } from './event-file-with-id-index';
+import { eventToAppend } from '../support/events';
 
-const event = (n: number): EventToAppend => ({
-  id: randomUUID(),
-  type: 'CertificateApplied',
-  schemaVersion: 1,
-  data: { n, note: '上门服务证' },
-  metadata: {
-    occurredAt: '2026-12-03T08:00:00.000Z',
-    actor: { id: 'operator-1', role: 'agency_operator' },
-    commandId: `c-${n}`,
-    correlationId: `c-${n}`,
-    causationId: `c-${n}`,
-  },
-});
+const event = (n: number): EventToAppend =>
+  eventToAppend('CertificateApplied', { n, note: '上门服务证' }, { commandId: `c-${n}` });
 
 describe('upgrading an event file indexed by stream id (npm run upgrade-events)', () => {
   let dir: string;

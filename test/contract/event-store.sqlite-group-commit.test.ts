@@ -11,6 +11,7 @@ import {
 } from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { createEventFileWithIdIndex } from './event-file-with-id-index';
+import { eventToAppend } from '../support/events';
 
 let dir: string;
 let file: string;
@@ -34,19 +35,7 @@ afterEach(async () => {
   await store.close();
 });
 
-const event = (type = 'Something'): EventToAppend => ({
-  id: randomUUID(),
-  type,
-  schemaVersion: 1,
-  data: { value: randomUUID() },
-  metadata: {
-    occurredAt: '2024-05-01T08:30:00.000Z',
-    actor: { id: 'operator-1', role: 'agency_operator' },
-    commandId: 'c',
-    correlationId: 'c',
-    causationId: 'c',
-  },
-});
+const event = (type = 'Something'): EventToAppend => eventToAppend(type, { value: randomUUID() });
 
 /**
  * Counts the groups sent to the writer thread from now on. The thread commits each group in one

@@ -11,6 +11,7 @@ import {
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { createEventFileWithIdIndex, createStreamIdEventFile } from './event-file-with-id-index';
 import { describeEventStoreContract } from './event-store.contract';
+import { eventToAppend } from '../support/events';
 
 let dir: string;
 
@@ -47,19 +48,7 @@ describeEventStoreContract('SQLite, a file indexed by stream id (made before str
   appendsToSeveralStreams: true,
 });
 
-const event = (): EventToAppend => ({
-  id: randomUUID(),
-  type: 'WorkerRegistered',
-  schemaVersion: 1,
-  data: { name: '张三丰' },
-  metadata: {
-    occurredAt: '2024-05-01T08:30:00.000Z',
-    actor: { id: 'operator-1', role: 'agency_operator' },
-    commandId: 'c',
-    correlationId: 'c',
-    causationId: 'c',
-  },
-});
+const event = (): EventToAppend => eventToAppend('WorkerRegistered', { name: '张三丰' });
 
 async function nextWithin<T>(iterator: AsyncIterator<T>, ms: number): Promise<IteratorResult<T> | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;

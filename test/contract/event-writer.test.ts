@@ -29,6 +29,7 @@ import {
 import { withoutHeapFlags, withoutTsNodeHooks } from '../../src/infrastructure/sqlite/module-thread';
 import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { eventToAppend } from '../support/events';
 
 let dir: string;
 let file: string;
@@ -49,19 +50,7 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-const event = (type = 'Something'): EventToAppend => ({
-  id: randomUUID(),
-  type,
-  schemaVersion: 1,
-  data: { value: randomUUID() },
-  metadata: {
-    occurredAt: '2024-05-01T08:30:00.000Z',
-    actor: { id: 'operator-1', role: 'agency_operator' },
-    commandId: 'c',
-    correlationId: 'c',
-    causationId: 'c',
-  },
-});
+const event = (type = 'Something'): EventToAppend => eventToAppend(type, { value: randomUUID() });
 
 const request = (streamId: string, expected: ExpectedRevision = 'no_stream'): AppendRequest => [
   { streamId, events: [encodeEvent(event())], expected },

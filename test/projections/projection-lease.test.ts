@@ -18,6 +18,7 @@ import {
 } from '../../src/projections/lease-guard';
 import type { Projection } from '../../src/projections/projection';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
+import { eventToAppend } from '../support/events';
 
 /**
  * Several projection runners on one read store, as several processes would be (each with its own
@@ -37,19 +38,8 @@ const counter: Projection = {
   },
 };
 
-const tick = (): EventToAppend => ({
-  id: randomUUID(),
-  type: 'Tick',
-  schemaVersion: 1,
-  data: {},
-  metadata: {
-    occurredAt: '2024-05-01T08:30:00.000Z',
-    actor: { id: 'clock', role: 'platform_admin' },
-    commandId: 'c',
-    correlationId: 'c',
-    causationId: 'c',
-  },
-});
+const tick = (): EventToAppend =>
+  eventToAppend('Tick', {}, { actor: { id: 'clock', role: 'platform_admin' } });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -11,6 +11,7 @@ import { eventStoreFile, openReadStore } from '../../src/infrastructure/storage'
 import { AGENCIES } from '../../src/projections/agencies';
 import type { ChangedDocument } from '../../src/projections/read-models-progress';
 import { niceValuesOfThreads, onLinux } from '../support/thread-nice';
+import { eventToAppend } from '../support/events';
 
 jest.setTimeout(60_000);
 
@@ -19,19 +20,11 @@ let events: SqliteEventStore;
 let projections: ProjectionsThread;
 
 function agencyRegistered(n: number): EventToAppend {
-  return {
-    id: `event-${n}`,
-    type: 'AgencyRegistered',
-    schemaVersion: 1,
-    data: { agencyId: `agency-${n}`, name: `机构${n}`, creditCode: '91310000MA1FL0000X', district: '310101' },
-    metadata: {
-      occurredAt: '2026-12-01T08:00:00.000Z',
-      actor: { id: 'admin', role: 'platform_admin' },
-      commandId: `command-${n}`,
-      correlationId: `command-${n}`,
-      causationId: `command-${n}`,
-    },
-  };
+  return eventToAppend(
+    'AgencyRegistered',
+    { agencyId: `agency-${n}`, name: `机构${n}`, creditCode: '91310000MA1FL0000X', district: '310101' },
+    { id: `event-${n}`, commandId: `command-${n}`, actor: { id: 'admin', role: 'platform_admin' } },
+  );
 }
 
 async function register(n: number): Promise<number> {

@@ -23,6 +23,7 @@ import {
   WrongExpectedRevisionError,
 } from '../../../src/application/ports/event-store';
 import { KurrentDbEventStore } from '../../../src/infrastructure/kurrentdb/kurrentdb-event-store';
+import { eventToAppend } from '../../support/events';
 
 /**
  * The adapter's own logic (resubscribing, checkpoints, recognising retried appends) against a small
@@ -181,19 +182,7 @@ function resolved(row: Row): AllStreamResolvedEvent {
   } as AllStreamResolvedEvent;
 }
 
-const event = (): EventToAppend => ({
-  id: randomUUID(),
-  type: 'WorkerRegistered',
-  schemaVersion: 1,
-  data: { name: '张三丰' },
-  metadata: {
-    occurredAt: '2024-05-01T08:30:00.000Z',
-    actor: { id: 'operator-1', role: 'agency_operator' },
-    commandId: 'c',
-    correlationId: 'c',
-    causationId: 'c',
-  },
-});
+const event = (): EventToAppend => eventToAppend('WorkerRegistered', { name: '张三丰' });
 
 const quiet = { log: jest.fn(), warn: jest.fn() };
 

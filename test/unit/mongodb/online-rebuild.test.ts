@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import {
 import { CHECKPOINT_NAME } from '../../../src/infrastructure/read-models';
 import { SqliteEventStore } from '../../../src/infrastructure/sqlite/sqlite-event-store';
 import { SqliteReadStore } from '../../../src/infrastructure/sqlite/sqlite-read-store';
+import { eventToAppend } from '../../support/events';
 
 /**
  * The order of the online rebuild's steps, with SQLite standing in for MongoDB's generations: the
@@ -20,24 +20,12 @@ import { SqliteReadStore } from '../../../src/infrastructure/sqlite/sqlite-read-
  * (MongoReadStore's own generation handling runs in the MongoDB contract suite's environment.)
  */
 
-const registered = (n: number): EventToAppend => ({
-  id: randomUUID(),
-  type: 'AgencyRegistered',
-  schemaVersion: 1,
-  data: {
-    agencyId: `agency-${n}`,
-    name: `家政公司${n}`,
-    creditCode: `91310104MA00000${n}X`,
-    district: '310104',
-  },
-  metadata: {
-    occurredAt: '2024-05-01T08:30:00.000Z',
-    actor: { id: 'admin', role: 'platform_admin' },
-    commandId: `c-${n}`,
-    correlationId: `c-${n}`,
-    causationId: `c-${n}`,
-  },
-});
+const registered = (n: number): EventToAppend =>
+  eventToAppend(
+    'AgencyRegistered',
+    { agencyId: `agency-${n}`, name: `家政公司${n}`, creditCode: `91310104MA00000${n}X`, district: '310104' },
+    { commandId: `c-${n}`, actor: { id: 'admin', role: 'platform_admin' } },
+  );
 
 class Generations implements GenerationalReadStore {
   readonly steps: string[] = [];
