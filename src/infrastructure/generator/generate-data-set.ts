@@ -50,7 +50,7 @@ export const REPORT_FILE = 'generated.json';
  * Cohorts in flight, shared out between the lanes. Enough that commands are ready while a group
  * commits; more only keeps more streams and pending commands alive, which the lanes' garbage
  * collection pays for. The whole set, alternating: 118.7–124.7 s with 24, 124.2–129.1 s with 16,
- * 132.9–146.3 s with 64 (and ~15 % more CPU). With one thread and the writes on it, 64 had been
+ * 132.9–146.3 s with 64 (and ~18 % more CPU). With one thread and the writes on it, 64 had been
  * faster than 24.
  */
 const DEFAULT_CONCURRENCY = 24;
