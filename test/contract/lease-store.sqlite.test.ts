@@ -11,7 +11,3 @@ afterAll(() => {
 });
 
 describeLeaseStoreContract('SQLite', { open: async () => SqliteReadStore.open(join(dir, 'read.sqlite')) });
-
-describeLeaseStoreContract('SQLite, commits on a writer thread', {
-  open: async () => SqliteReadStore.open(join(dir, 'read-thread.sqlite'), { commitOnThread: true }),
-});

@@ -17,12 +17,6 @@ describeReadStoreContract('SQLite', {
   reopen: async () => SqliteReadStore.open(file),
 });
 
-const threadFile = join(dir, 'read-thread.sqlite');
-describeReadStoreContract('SQLite, commits on a writer thread', {
-  open: async () => SqliteReadStore.open(threadFile, { commitOnThread: true }),
-  reopen: async () => SqliteReadStore.open(threadFile, { commitOnThread: true }),
-});
-
 /** Projections that always vouch and never tell: every read shares the transaction until a write. */
 const vouching = { seesEveryChange: true, listen: () => () => undefined };
 const sharedFile = join(dir, 'read-shared.sqlite');

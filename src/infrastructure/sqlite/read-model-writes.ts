@@ -1,8 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LeaseLostError, type LeaseClaim } from '../../application/ports/lease-store';
 import type { Checkpoint } from '../../application/ports/read-store';
-import { GroupTransaction, type UnitOutcome } from './group-commit';
-import { errorCodec } from './writer-thread-protocol';
 
 export const CHECKPOINTS_TABLE = 'checkpoints';
 /** Starts with '_', which no collection name can, so it never clashes with one. */
@@ -12,10 +10,7 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/**
- * One read-model commit as plain data, checked and encoded (JSON) by SqliteReadStore on the main
- * thread, so that it can be written there or by the read store's writer thread alike.
- */
+/** One read-model commit as plain data, checked and encoded (JSON) by SqliteReadStore. */
 export interface CommitRequest {
   /** [quoted table, document id, JSON of the document or null to delete it] */
   readonly changes: readonly (readonly [table: string, id: string, json: string | null])[];
@@ -25,14 +20,6 @@ export interface CommitRequest {
   /** The time the lease is judged by (ms since the epoch), read on the main thread. */
   readonly now: number;
 }
-
-/** The read store's own errors, which cross from its writer thread with their classes. */
-export const READ_STORE_ERRORS = errorCodec({
-  'lease-lost': {
-    describe: (error) => (error instanceof LeaseLostError ? [error.lease, error.holder] : undefined),
-    rebuild: ([lease, holder]) => new LeaseLostError(lease as string, holder as string),
-  },
-});
 
 /** One connection's prepared statements, by their SQL text. */
 export class PreparedStatements {
@@ -67,12 +54,11 @@ export function writeCheckpoints(statements: PreparedStatements, checkpoints: re
   }
 }
 
-/** The writes of a read-model file, on whichever connection (and thread) makes them. */
+/** The writes of a read-model file, on its connection. */
 export class ReadModelWrites {
   private readonly statements: PreparedStatements;
-  private transaction: GroupTransaction | null = null;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.statements = new PreparedStatements(db);
   }
 
@@ -93,17 +79,6 @@ export class ReadModelWrites {
           .run(id, json);
     }
     writeCheckpoints(this.statements, checkpoints);
-  }
-
-  /** Commits several requests in one transaction, each in its own savepoint (the writer thread's way). */
-  applyGroup(requests: readonly CommitRequest[]): UnitOutcome<null>[] {
-    this.transaction ??= new GroupTransaction(this.db);
-    return this.transaction.run(
-      requests.map((request) => () => {
-        this.apply(request);
-        return null;
-      }),
-    );
   }
 
   /** Extends the holder's unexpired lease; false when it is not (or no longer) the holder. */

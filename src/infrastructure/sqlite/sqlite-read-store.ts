@@ -23,11 +23,8 @@ import {
   type CommitRequest,
   LEASES_TABLE,
   quoteIdent,
-  READ_STORE_ERRORS,
   ReadModelWrites,
 } from './read-model-writes';
-import type { ReadStoreWriterData } from './read-store-writer.worker';
-import { startWriterModule, ThreadWriter } from './writer-thread';
 
 const NAME = /^[a-z][a-z0-9_]*$/i;
 
@@ -40,12 +37,6 @@ export interface SqliteReadStoreOptions {
    * on every insert. A crash leaves a file to throw away, never one that is used.
    */
   readonly bulkLoad?: boolean;
-  /**
-   * For a service: commits run on a writer thread with a connection of its own, so that the writes,
-   * the COMMIT and SQLite's WAL checkpoints never hold up the event loop that answers requests.
-   * Reads, and the rare writes other than commits, stay on this connection.
-   */
-  readonly commitOnThread?: boolean;
   /** Page cache of the connection, in KiB (default DEFAULT_CACHE_KIB). */
   readonly cacheKib?: number;
 }
@@ -150,32 +141,13 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
 
   private readonly now: () => number;
   private readonly writes: ReadModelWrites;
-  /** With `commitOnThread`: where commits go. */
-  private readonly writer: ThreadWriter<CommitRequest, null> | null;
 
   private constructor(
     private readonly db: Database.Database,
-    file: string,
     options: SqliteReadStoreOptions = {},
   ) {
     this.now = options.now ?? Date.now;
     this.writes = new ReadModelWrites(db);
-    this.writer =
-      options.commitOnThread && !options.bulkLoad
-        ? new ThreadWriter<CommitRequest, null>(
-            () =>
-              startWriterModule(__dirname, 'read-store-writer.worker', {
-                file,
-              } satisfies ReadStoreWriterData),
-            READ_STORE_ERRORS,
-            {
-              thread: "the read store's writer thread",
-              unit: 'commit',
-              units: 'commits',
-              file: 'the read-model file',
-            },
-          )
-        : null;
     // Read models are derived and rebuildable, and each batch commits with its checkpoint: a commit
     // lost to a power cut (never to a crash of the process) is rolled back whole and projected again.
     // So commits need not wait for the disk, which keeps the projection runner off the fsync path.
@@ -249,7 +221,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   static open(file: string, options: SqliteReadStoreOptions = {}): SqliteReadStore {
     const db = openDatabase(file);
     try {
-      return new SqliteReadStore(db, file, options);
+      return new SqliteReadStore(db, options);
     } catch (error) {
       db.close();
       throw error;
@@ -385,10 +357,6 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       now: this.now(),
     };
     if (this.closed) throw new Error('SqliteReadStore is closed');
-    if (this.writer) {
-      await this.writer.submit(request);
-      return;
-    }
     const writes = this.bulk?.writes ?? this.writes;
     this.db.transaction(() => writes.apply(request))();
   }
@@ -457,8 +425,6 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     this.endSnapshot();
     if (this.closed) return;
     this.closed = true;
-    // Commits already submitted complete first.
-    await this.writer?.close();
     this.statements.clear();
     this.writes.clear();
     this.bulk?.writes.clear();
