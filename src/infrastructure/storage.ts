@@ -92,16 +92,23 @@ export function describeStorage(
 
 /**
  * What an operator should hear of at start: an event file still in the layout from before streams
- * were numbered (it works, but each append costs about twice the writes until it is upgraded).
+ * were numbered (it works, but each append costs about twice the writes until it is upgraded). It
+ * runs once the service is up, so a file it cannot look into is told of, never thrown.
  */
 export function storageWarnings(config: Pick<AppConfig, 'eventStore' | 'dataDir'>): string[] {
   const file = eventStoreFile(config.dataDir);
   if (config.eventStore !== 'sqlite' || !existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    if (!hasEventLog(db) || eventFileLayout(db) === 'stream-keys') return [];
-  } finally {
-    db.close();
+    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      if (!hasEventLog(db) || eventFileLayout(db) === 'stream-keys') return [];
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    return [
+      `could not look at the layout of ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    ];
   }
   return [
     `${file} is in the layout from before streams were numbered: it works, but each append costs ` +

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KurrentDbEventStore } from '../../src/infrastructure/kurrentdb/kurrentdb-event-store';
@@ -103,5 +103,15 @@ describe('choosing the stores by configuration', () => {
     } finally {
       await events.close();
     }
+  });
+
+  it('tells of an event file it cannot look into instead of throwing (the service is already up)', () => {
+    writeFileSync(
+      eventStoreFile(dataDir),
+      'not a SQLite file, but long enough to be read as one '.repeat(10),
+    );
+    const [warning, ...more] = storageWarnings({ eventStore: 'sqlite', dataDir });
+    expect(more).toEqual([]);
+    expect(warning).toContain(`could not look at the layout of ${eventStoreFile(dataDir)}`);
   });
 });
