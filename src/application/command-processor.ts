@@ -299,8 +299,9 @@ export class CommandProcessor {
   }
 
   /**
-   * The stream as a read would now return it, when that is known exactly: one event appended (its
-   * position is the append's), stored as JSON (so kept as JSON gives it back).
+   * The stream as a read would now return it, when that is known exactly: each event's position
+   * known (the store tells them, or only one was appended: the append's), stored as JSON (so kept as
+   * JSON gives it back).
    */
   private rememberAppended<E extends DomainEvent, S>(
     decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>,
@@ -308,22 +309,30 @@ export class CommandProcessor {
     appended: readonly EventToAppend[],
     result: AppendResult,
   ): void {
-    // Known exactly only for one event.
-    if (appended.length !== 1) {
+    const positions = result.positions ?? (appended.length === 1 ? [result.position] : null);
+    const first = result.nextExpectedRevision - appended.length + 1;
+    // Not known one by one, or placed elsewhere than right after what was decided on (a retry whose
+    // original went in earlier).
+    if (positions?.length !== appended.length || first !== stream.revision + 1) {
       this.written.forget(stream.streamId);
       return;
     }
-    const event: StoredEvent = {
-      ...jsonCopy(appended[0]!),
-      streamId: stream.streamId,
-      revision: result.nextExpectedRevision,
-      position: result.position,
-    };
+    let state = stream.state;
+    const events = appended.map((toAppend, index): StoredEvent => {
+      const event: StoredEvent = {
+        ...jsonCopy(toAppend),
+        streamId: stream.streamId,
+        revision: first + index,
+        position: positions[index]!,
+      };
+      state = decider.evolve(state, event as unknown as E);
+      return event;
+    });
     this.written.remember(decider, {
       streamId: stream.streamId,
-      state: decider.evolve(stream.state, event as unknown as E),
+      state,
       revision: result.nextExpectedRevision,
-      events: [...stream.events, event],
+      events: [...stream.events, ...events],
     });
   }
 

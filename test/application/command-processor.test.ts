@@ -10,7 +10,8 @@ import { conflict, DomainError } from '../../src/domain/errors';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 
 /** A counter: `add` appends one event, `atLeast` refuses below a count and otherwise records nothing. */
-type CounterCommand = { type: 'add'; by: number; personal?: string } | { type: 'atLeast'; count: number };
+type CounterCommand =
+  { type: 'add'; by: number; personal?: string; times?: number } | { type: 'atLeast'; count: number };
 type Added = DomainEvent<'Added', { by: number; personal?: { name: string } }>;
 
 const counter: Decider<CounterCommand, Added, number> = {
@@ -20,7 +21,7 @@ const counter: Decider<CounterCommand, Added, number> = {
     const data = command.personal
       ? { by: command.by, personal: { name: command.personal } }
       : { by: command.by };
-    return [{ type: 'Added', data }];
+    return Array.from({ length: command.times ?? 1 }, (): Added => ({ type: 'Added', data }));
   },
   evolve: (count, event) => count + event.data.by,
 };
@@ -101,6 +102,24 @@ describe('the streams a processor wrote last, remembered folded', () => {
     const fresh = await new CommandProcessor(store, clock).load(counter, 'counter-1');
     expect(fresh.state).toBe(6);
     expect(fresh.revision).toBe(2);
+  });
+
+  it('remembers a stream given several events by one append, each at its own place, without reading it again', async () => {
+    await run({ type: 'add', by: 1 });
+    await writeElsewhere(10, 0);
+    await run({ type: 'add', by: 2, times: 3 });
+    const reads = jest.spyOn(store, 'readStream');
+
+    const next = await run({ type: 'add', by: 5 });
+
+    expect(reads).not.toHaveBeenCalled();
+    expect(next.revision).toBe(5);
+    // Exactly what the store holds, positions included.
+    const remembered = await processor.load(counter, 'counter-1');
+    const fresh = await new CommandProcessor(store, clock).load(counter, 'counter-1');
+    expect(remembered).toEqual(fresh);
+    expect(fresh.state).toBe(22);
+    expect(fresh.events.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('notices a write made elsewhere at the append, reads again, and decides on the newest state', async () => {

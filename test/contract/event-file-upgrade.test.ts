@@ -75,12 +75,18 @@ describe('upgrading an event file indexed by stream id (npm run upgrade-events)'
       expect(await after.append(retried.streamId, retried.events, retried.expected)).toEqual({
         nextExpectedRevision: 0,
         position: 5,
+        positions: [5],
       });
       // New appends continue the positions and the streams' revisions.
-      expect(await after.append('worker-b', [event(7)], 1)).toEqual({ nextExpectedRevision: 2, position: 7 });
+      expect(await after.append('worker-b', [event(7)], 1)).toEqual({
+        nextExpectedRevision: 2,
+        position: 7,
+        positions: [7],
+      });
       expect(await after.append('worker-d', [event(8)], 'no_stream')).toEqual({
         nextExpectedRevision: 0,
         position: 8,
+        positions: [8],
       });
       await expect(after.append('worker-a', [event(9)], 0)).rejects.toMatchObject({
         name: 'WrongExpectedRevisionError',

@@ -14,6 +14,8 @@ if (url) {
     // KurrentDB deduplicates event ids within a stream only (see the harness option).
     globallyUniqueEventIds: false,
     appendsToSeveralStreams: false,
+    // Its append answers the last position only.
+    answersEachPosition: false,
   });
 } else {
   process.stderr.write(

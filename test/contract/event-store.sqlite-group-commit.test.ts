@@ -188,7 +188,11 @@ describe('SqliteEventStore group commit', () => {
     expect(await store.readStream(b)).toEqual([]);
     expect(await store.headPosition()).toBe(0);
     // The store is usable afterwards.
-    expect(await store.append(a, [event()], 'no_stream')).toEqual({ nextExpectedRevision: 0, position: 1 });
+    expect(await store.append(a, [event()], 'no_stream')).toEqual({
+      nextExpectedRevision: 0,
+      position: 1,
+      positions: [1],
+    });
   });
 
   it('commits what is pending when closed, and refuses appends afterwards', async () => {
@@ -196,7 +200,7 @@ describe('SqliteEventStore group commit', () => {
     const pending = store.append(streamId, [event()], 'no_stream');
     await store.close();
 
-    await expect(pending).resolves.toEqual({ nextExpectedRevision: 0, position: 1 });
+    await expect(pending).resolves.toEqual({ nextExpectedRevision: 0, position: 1, positions: [1] });
     await expect(store.append(streamId, [event()], 0)).rejects.toThrow('closed');
   });
 });

@@ -32,6 +32,7 @@ describeEventStoreContract('SQLite', {
   // Like KurrentDB, within a stream only (see EVENT_FILE_SCHEMA in event-file-layout.ts).
   globallyUniqueEventIds: false,
   appendsToSeveralStreams: true,
+  answersEachPosition: true,
 });
 
 /** Files made before streams were numbered are still read and written as they are. */
@@ -46,6 +47,7 @@ describeEventStoreContract('SQLite, a file indexed by stream id (made before str
   reopen: async () => SqliteEventStore.open(streamIdFile()),
   globallyUniqueEventIds: false,
   appendsToSeveralStreams: true,
+  answersEachPosition: true,
 });
 
 const event = (): EventToAppend => eventToAppend('WorkerRegistered', { name: '张三丰' });
@@ -229,7 +231,11 @@ describe('SqliteEventStore specifics', () => {
 
       // The same events again, decided on the stream as it is now: still the original append.
       expect(await store.append('s-1', original, later.nextExpectedRevision)).toEqual(first);
-      expect(await store.append('s-1', [original[1]!], later.nextExpectedRevision)).toEqual(first);
+      // Only the second: its own place.
+      expect(await store.append('s-1', [original[1]!], later.nextExpectedRevision)).toEqual({
+        ...first,
+        positions: [first.position],
+      });
       expect(await store.readStream('s-1')).toHaveLength(3);
     } finally {
       await store.close();

@@ -121,7 +121,7 @@ describe('EventAppender: what the writer thread runs, here in this thread', () =
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, false]);
     expect(outcomes[1]).toEqual({
       ok: true,
-      value: [{ result: { nextExpectedRevision: 1, position: 2 }, written: true }],
+      value: [{ result: { nextExpectedRevision: 1, position: 2, positions: [2] }, written: true }],
     });
     expect(outcomes[2]).toMatchObject({ ok: false, error: expect.any(WrongExpectedRevisionError) });
   });
@@ -393,7 +393,7 @@ describe('withoutHeapFlags', () => {
       expect(child.status).toBe(0);
       // --trace-gc writes its own lines to stdout too.
       const answer = child.stdout.split('\n').find((line) => line.startsWith('{'));
-      expect(JSON.parse(answer!)).toEqual({ nextExpectedRevision: 0, position: 1 });
+      expect(JSON.parse(answer!)).toEqual({ nextExpectedRevision: 0, position: 1, positions: [1] });
     },
   );
 });
@@ -442,7 +442,7 @@ describe('SqliteEventStore on its writer thread', () => {
       expect(secondOutcomes.slice(0, 10)).toEqual(
         streams.map((_, i) => ({
           status: 'fulfilled',
-          value: { nextExpectedRevision: 1, position: 11 + i },
+          value: { nextExpectedRevision: 1, position: 11 + i, positions: [11 + i] },
         })),
       );
       const refused = (secondOutcomes[10] as PromiseRejectedResult).reason;
@@ -487,8 +487,8 @@ describe('SqliteEventStore on its writer thread', () => {
 
     await store.close();
 
-    await expect(inFlight).resolves.toEqual({ nextExpectedRevision: 0, position: 1 });
-    await expect(accumulating).resolves.toEqual({ nextExpectedRevision: 1, position: 2 });
+    await expect(inFlight).resolves.toEqual({ nextExpectedRevision: 0, position: 1, positions: [1] });
+    await expect(accumulating).resolves.toEqual({ nextExpectedRevision: 1, position: 2, positions: [2] });
     await exited;
     await expect(store.append('s-1', [event()], 1)).rejects.toThrow('closed');
     const reopened = SqliteEventStore.open(file);

@@ -40,6 +40,12 @@ export interface AppendResult {
   readonly nextExpectedRevision: number;
   /** Global position of the last event appended (or of the original events on an idempotent retry). */
   readonly position: number;
+  /**
+   * The global position of each event appended, in order (of the original events on a retry), where
+   * the store can tell them one by one; absent where it answers only the last (KurrentDB's append).
+   * With them, a writer knows exactly what a read of the stream would now return.
+   */
+  readonly positions?: readonly number[];
 }
 
 export class WrongExpectedRevisionError extends Error {

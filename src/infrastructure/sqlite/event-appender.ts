@@ -149,12 +149,12 @@ export class EventAppender {
     // Numbered here, inside the append's savepoint: a failed append leaves no stream behind.
     const stream = ref ?? this.streams!.insert.run(streamId).lastInsertRowid;
     let revision = lastRevision;
-    let position = 0;
+    const positions: number[] = [];
     for (const [id, type, schemaVersion, data, metadata] of events) {
       revision += 1;
       try {
-        position = Number(
-          this.insertEvent(id, streamId, stream, revision, type, schemaVersion, data, metadata),
+        positions.push(
+          Number(this.insertEvent(id, streamId, stream, revision, type, schemaVersion, data, metadata)),
         );
       } catch (error) {
         // (stream, revision) cannot clash inside this transaction, so this is the event id: a file
@@ -163,7 +163,10 @@ export class EventAppender {
         throw error;
       }
     }
-    return { result: { nextExpectedRevision: revision, position }, written: true };
+    return {
+      result: { nextExpectedRevision: revision, position: positions[positions.length - 1]!, positions },
+      written: true,
+    };
   }
 }
 
@@ -180,13 +183,15 @@ function answerRetry(
   first: PlacementRow,
 ): AppendResult {
   let placement = first;
+  const positions = [first.position];
   for (let i = 1; i < events.length; i++) {
     const found = stored.get(events[i][0]);
     if (!found) throw new DuplicateEventIdError(events[0][0]);
     if (found.revision !== first.revision + i) throw new DuplicateEventIdError(events[i][0]);
     placement = found;
+    positions.push(found.position);
   }
-  return { nextExpectedRevision: placement.revision, position: placement.position };
+  return { nextExpectedRevision: placement.revision, position: placement.position, positions };
 }
 
 /** The first id of the append already in the stream, or carried twice by the append; else null. */
