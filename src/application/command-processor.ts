@@ -103,6 +103,12 @@ const FINAL_STREAM_MEMORY = 1_000;
 export class CommandProcessor {
   private readonly written: WrittenStreams;
   private readonly final = new WrittenStreams(FINAL_STREAM_MEMORY);
+  /**
+   * Reads under way of streams that can reach a final state (an agency checked by the forty
+   * registrations of a class at once): a load of the same stream meanwhile waits for that read, and
+   * takes its answer when it found the stream final, which nothing can change since.
+   */
+  private readonly finalReads = new Map<string, { folder: object; read: Promise<LoadedStream<unknown>> }>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -115,7 +121,8 @@ export class CommandProcessor {
   /**
    * The stream read and folded. A stream this process remembers (it wrote or read it last) is not
    * read again while its revision in the store is still the remembered one; one in a final state
-   * (no event can follow) not even that. A remembered stream's events hold no personal data.
+   * (no event can follow) not even that, and loads of one while its first read is under way share
+   * that read. A remembered stream's events hold no personal data.
    */
   async load<E extends DomainEvent, S>(
     decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState' | 'isFinal'>,
@@ -123,14 +130,40 @@ export class CommandProcessor {
   ): Promise<LoadedStream<S>> {
     const kept = this.final.get<S>(decider, streamId);
     if (kept) return kept;
+    const underWay = decider.isFinal ? this.finalReadOf<S>(decider, streamId) : undefined;
+    if (underWay) {
+      const shared = await underWay;
+      if (shared && decider.isFinal?.(shared.state)) return shared;
+    }
     const remembered = this.written.get<S>(decider, streamId);
     if (remembered && (await this.eventStore.streamRevision(streamId)) === remembered.revision) {
       return remembered;
     }
-    const stream = await this.read(decider, streamId);
+    const reading = this.read(decider, streamId);
+    if (decider.isFinal) this.shareFinalRead(decider, streamId, reading);
+    const stream = await reading;
     if (decider.isFinal?.(stream.state)) this.final.remember(decider, stream);
     else if (stream.revision >= 0) this.written.remember(decider, stream);
     return stream;
+  }
+
+  /**
+   * The read of the stream under way, if any: its answer, or null if it failed (read it again). Looked
+   * up at once, so that loads begun in the same turn find the first one's read.
+   */
+  private finalReadOf<S>(folder: object, streamId: string): Promise<LoadedStream<S> | null> | undefined {
+    const underWay = this.finalReads.get(streamId);
+    if (underWay?.folder !== folder) return undefined;
+    return (underWay.read as Promise<LoadedStream<S>>).catch(() => null);
+  }
+
+  private shareFinalRead<S>(folder: object, streamId: string, read: Promise<LoadedStream<S>>): void {
+    const underWay = { folder, read: read as Promise<LoadedStream<unknown>> };
+    this.finalReads.set(streamId, underWay);
+    const done = (): void => {
+      if (this.finalReads.get(streamId) === underWay) this.finalReads.delete(streamId);
+    };
+    read.then(done, done);
   }
 
   /** The stream as the store holds it now, folded. */

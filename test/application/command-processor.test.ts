@@ -313,6 +313,47 @@ describe('streams in a final state', () => {
 
     expect(reads).toHaveBeenCalledTimes(2);
   });
+
+  it('are read once for loads that come while the first read is under way, when it finds them final', async () => {
+    await register('agency-3', 'C');
+    const reads = jest.spyOn(store, 'readStream');
+
+    const loads = await Promise.all(
+      Array.from({ length: 5 }, () => processor.load(registration, 'agency-3')),
+    );
+
+    expect(loads.map((stream) => stream.state)).toEqual(['C', 'C', 'C', 'C', 'C']);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
+  it('are read by each load that comes meanwhile when the first read finds them not final yet', async () => {
+    const reads = jest.spyOn(store, 'readStream');
+
+    const before = processor.load(registration, 'agency-4');
+    const registering = register('agency-4', 'D');
+    const after = processor.load(registration, 'agency-4');
+    await registering;
+
+    // The second read may be served before the registration commits, or after; never the first's answer.
+    expect((await before).state).toBeNull();
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect([null, 'D']).toContain((await after).state);
+    expect((await processor.load(registration, 'agency-4')).state).toBe('D');
+  });
+
+  it('are read again by a load that was waiting on a read that failed', async () => {
+    await register('agency-5', 'E');
+    const reads = jest.spyOn(store, 'readStream').mockRejectedValueOnce(new Error('disk gone'));
+
+    const [first, second] = await Promise.allSettled([
+      processor.load(registration, 'agency-5'),
+      processor.load(registration, 'agency-5'),
+    ]);
+
+    expect(first).toMatchObject({ status: 'rejected', reason: new Error('disk gone') });
+    expect(second).toMatchObject({ status: 'fulfilled', value: { state: 'E', revision: 0 } });
+    expect(reads).toHaveBeenCalledTimes(2);
+  });
 });
 
 describe('two streams decided and appended together', () => {
