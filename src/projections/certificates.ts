@@ -44,10 +44,10 @@ function stateOf(doc: CertificateDoc | null): CertificateState {
     agencyId: doc.agencyId,
     district: doc.district,
   };
+  // New fields before the spread of `base` (see the certificate decider's evolve).
   switch (doc.status) {
     case 'issued':
       return {
-        ...base,
         status: 'issued',
         code: doc.code ?? '',
         handedOver: doc.handedOver
@@ -56,20 +56,21 @@ function stateOf(doc: CertificateDoc | null): CertificateState {
               batchRef: doc.handedOver.batchRef ?? undefined,
             }
           : null,
+        ...base,
       };
     case 'rejected':
       return {
-        ...base,
         status: 'rejected',
         gate: doc.rejection!.gate as Gate,
         reason: doc.rejection!.reason,
+        ...base,
       };
     case 'revoked':
-      return { ...base, status: 'revoked', reason: doc.revocation!.reason };
+      return { status: 'revoked', reason: doc.revocation!.reason, ...base };
     case 'none':
       return certificateDecider.initialState;
     default:
-      return { ...base, status: doc.status };
+      return { status: doc.status, ...base };
   }
 }
 

@@ -91,7 +91,8 @@ export class RunCertificateBatchHandler implements ICommandHandler<
         streams.certificate(certificateId),
         (state, metadata) => {
           if (state.status === 'none') throw notFound(`certificate ${certificateId} does not exist`);
-          return { ...change, metadata } as CertificateCommand;
+          // Not `{ ...change, metadata }` (see ChangeCertificateHandler).
+          return { type: change.type, data: change.data, metadata } as CertificateCommand;
         },
         context,
       );

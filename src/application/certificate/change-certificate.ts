@@ -41,7 +41,11 @@ export class ChangeCertificateHandler implements ICommandHandler<ChangeCertifica
       streams.certificate(certificateId),
       (state, metadata) => {
         if (state.status === 'none') throw notFound(`certificate ${certificateId} does not exist`);
-        return { ...change, metadata } as Parameters<typeof certificateDecider.decide>[0];
+        // Field by field: `{ ...change, metadata }` would get a hidden class of its own in V8
+        // (docs/performance.md, item 67).
+        return { type: change.type, data: change.data, metadata } as Parameters<
+          typeof certificateDecider.decide
+        >[0];
       },
       context,
       { checkExpectedRevision: true },

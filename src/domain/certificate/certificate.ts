@@ -256,6 +256,9 @@ export const certificateDecider: Decider<CertificateCommand, CertificateEvent, C
     }
   },
 
+  // The new fields come before the spread of `applied`, which holds none of them: an object made as
+  // `{ ...applied, status }` gets a hidden class of its own in V8 (Node 20), costly to make and to
+  // read (docs/performance.md, item 67).
   evolve(state: CertificateState, event: CertificateEvent): CertificateState {
     if (event.type === 'CertificateApplied') return { status: 'awaiting_company_check', ...event.data };
     if (state.status === 'none') return state;
@@ -267,29 +270,34 @@ export const certificateDecider: Decider<CertificateCommand, CertificateEvent, C
     };
     switch (event.type) {
       case 'CompanyCheckPassed':
-        return { ...applied, status: 'awaiting_platform_verification' };
+        return { status: 'awaiting_platform_verification', ...applied };
       case 'CompanyCheckFailed':
-        return { ...applied, status: 'rejected', gate: 'company_check', reason: event.data.reason };
+        return { status: 'rejected', gate: 'company_check', reason: event.data.reason, ...applied };
       case 'PlatformVerificationPassed':
-        return { ...applied, status: 'awaiting_police_check' };
+        return { status: 'awaiting_police_check', ...applied };
       case 'PlatformVerificationFailed':
-        return { ...applied, status: 'rejected', gate: 'platform_verification', reason: event.data.reason };
+        return { status: 'rejected', gate: 'platform_verification', reason: event.data.reason, ...applied };
       case 'PoliceComparisonClear':
-        return { ...applied, status: 'awaiting_issue' };
+        return { status: 'awaiting_issue', ...applied };
       case 'PoliceRecordFound':
         return {
-          ...applied,
           status: 'rejected',
           gate: 'police_check',
           reason: `police comparison found a record (reference ${event.data.reference})`,
+          ...applied,
         };
       case 'CertificateIssued':
-        return { ...applied, status: 'issued', code: event.data.code, handedOver: null };
+        return { status: 'issued', code: event.data.code, handedOver: null, ...applied };
       case 'CertificateHandedOver':
         if (state.status !== 'issued') return state;
-        return { ...state, handedOver: { mode: event.data.mode, batchRef: event.data.batchRef } };
+        return {
+          status: 'issued',
+          code: state.code,
+          handedOver: { mode: event.data.mode, batchRef: event.data.batchRef },
+          ...applied,
+        };
       case 'CertificateRevoked':
-        return { ...applied, status: 'revoked', reason: event.data.reason };
+        return { status: 'revoked', reason: event.data.reason, ...applied };
       default:
         return assertNever(event);
     }

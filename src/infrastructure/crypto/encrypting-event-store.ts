@@ -139,7 +139,9 @@ export class EncryptingEventStore implements EventStore {
       const sealed = event.data.personal as SealedPersonalData;
       const fields = opened[i] ?? Object.fromEntries(sealed.fields.map((field) => [field, ERASED]));
       const personalData: OpenedPersonalData = { sealed, erased: opened[i] === null };
-      result[index] = { ...event, data: { ...event.data, personal: fields }, personalData } as OpenedEvent;
+      // `personalData` before the spread: added after it, it would give each event a hidden class of
+      // its own in V8 (docs/performance.md, item 67). Stored events never carry it.
+      result[index] = { personalData, ...event, data: { ...event.data, personal: fields } } as OpenedEvent;
     });
     return result;
   }
