@@ -148,6 +148,17 @@ export class CommandProcessor {
   }
 
   /**
+   * Whether the stream holds any event. Events are never taken out of a stream, so one this process
+   * remembers with events (it wrote or read them) is not asked about again: forty workers named by
+   * one change of a training session would otherwise be forty questions to the store, one after the
+   * other.
+   */
+  async exists(streamId: string): Promise<boolean> {
+    if (this.written.holdsEvents(streamId) || this.final.holdsEvents(streamId)) return true;
+    return (await this.eventStore.streamRevision(streamId)) >= 0;
+  }
+
+  /**
    * The read of the stream under way, if any: its answer, or null if it failed (read it again). Looked
    * up at once, so that loads begun in the same turn find the first one's read.
    */

@@ -63,6 +63,11 @@ export class WrittenStreams {
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /** Whether the stream is remembered with at least one event (a stream's events are never taken away). */
+  holdsEvents(streamId: string): boolean {
+    return (this.entries.get(streamId)?.stream.revision ?? -1) >= 0;
+  }
+
   forget(streamId: string): void {
     this.entries.delete(streamId);
   }

@@ -8,6 +8,7 @@ import type { Actor } from '../../src/domain/actor';
 import type { Decider, DomainEvent } from '../../src/domain/decider';
 import { conflict, DomainError } from '../../src/domain/errors';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { eventToAppend } from '../support/events';
 
 /** A counter: `add` appends one event, `atLeast` refuses below a count and otherwise records nothing. */
 type CounterCommand =
@@ -199,6 +200,26 @@ describe('the streams a processor wrote last, remembered folded', () => {
     expect(seen[1]).not.toContain('张三');
     expect(seen[2]).toContain('张三');
     expect((await processor.load(counter, 'counter-1')).state).toBe(4);
+  });
+});
+
+describe('whether a stream holds events', () => {
+  it('asks the store only about streams it does not remember with events', async () => {
+    await run({ type: 'add', by: 1 });
+    const asked = jest.spyOn(store, 'streamRevision');
+
+    expect(await processor.exists('counter-1')).toBe(true);
+    expect(asked).not.toHaveBeenCalled();
+    expect(await processor.exists('counter-2')).toBe(false);
+    expect(asked).toHaveBeenCalledTimes(1);
+  });
+
+  it('finds a stream written elsewhere after it was asked about', async () => {
+    const other = 'counter-3';
+    expect(await processor.exists(other)).toBe(false);
+    await store.append(other, [eventToAppend('Added', { by: 1 })], 'no_stream');
+
+    expect(await processor.exists(other)).toBe(true);
   });
 });
 

@@ -16,7 +16,6 @@ import {
   type ScheduledSession,
   type TrainingSessionCommand,
 } from '../../domain/training/training-session';
-import { workerDecider } from '../../domain/worker/worker';
 import type { CommandContext } from '../command-context';
 import { CommandProcessor } from '../command-processor';
 import { streams } from '../streams';
@@ -149,11 +148,15 @@ export class ChangeTrainingSessionHandler implements ICommandHandler<
     return { id: sessionId, revision: outcome.revision, position, created: false };
   }
 
-  /** Every worker named must be registered; an unknown one is a 404 and nothing is written. */
+  /**
+   * Every worker named must be registered; an unknown one is a 404 and nothing is written. A worker's
+   * stream begins with its registration, so the stream holding events is the worker existing.
+   */
   private async requireWorkers(workerIds: readonly string[]): Promise<void> {
     for (const workerId of workerIds) {
-      const worker = await this.processor.load(workerDecider, streams.worker(workerId));
-      if (worker.state.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
+      if (!(await this.processor.exists(streams.worker(workerId)))) {
+        throw notFound(`worker ${workerId} does not exist`);
+      }
     }
   }
 }
