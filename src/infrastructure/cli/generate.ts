@@ -12,8 +12,9 @@ empty, through the real command handlers; then rebuilds the read models.
   --scale 0.01       one hundredth of it
   --seed TEXT        another reproducible data set (default ${DEFAULT_SEED})
   --concurrency N    cohorts of 40 workers in flight at once (default 24)
-  --threads N        threads the cohorts are shared out between (default 2 from 100,000 commands
-                     on, if there are two cores; 1 otherwise)`;
+  --threads N        threads the cohorts are shared out between (default: 1 below 100,000
+                     commands; 2 below 1,000,000 if there are two cores; from 1,000,000 on, one
+                     more than the cores, at most 3)`;
 
 /** A one-line progress bar on a terminal; a line every 10 % otherwise (CI logs). */
 function progressBar(): (progress: Progress) => void {

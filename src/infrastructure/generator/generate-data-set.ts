@@ -60,9 +60,18 @@ const DEFAULT_CONCURRENCY = 24;
  * commands) in 10.4–11.8 s instead of 14.0–14.5 s: they also wait on each other's commits, which
  * SQLite serialises. Starting a second application costs a second or two, so a small set (a
  * hundredth: 13,025 commands, 3.6 s on one thread, 6.6 s on two) stays on one.
+ *
+ * A large set gets one lane more than the cores: once the lanes' own work got cheaper
+ * (docs/performance.md, items 64–68), each waited for its commits about a third of its time. The whole
+ * set on two cores, alternating: 92.3 / 93.5 / 97.4 s with three lanes, 103.0 / 108.5 s with two,
+ * 104.2 s with four; a tenth of it was as fast or faster with two (11.1 / 11.5 s against 11.9 /
+ * 11.8 s), the third application's start not paid back. Not measured on more cores: at most three,
+ * since every lane's commits go through the one write lock.
  */
 function defaultThreads(commands: number): number {
-  return commands < 100_000 ? 1 : Math.min(2, availableParallelism());
+  if (commands < 100_000) return 1;
+  if (commands < 1_000_000) return Math.min(2, availableParallelism());
+  return Math.min(3, availableParallelism() + 1);
 }
 
 /**
