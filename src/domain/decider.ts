@@ -14,6 +14,18 @@ export interface Command<Type extends string, Data> {
   readonly metadata: CommandMetadata;
 }
 
+/**
+ * The command a change (its type and data) makes, decided under `metadata`. Field by field, not as
+ * `{ ...change, metadata }`: in Node 20's V8 a field added after a spread gives every such object a
+ * hidden class of its own, ~2 µs each (docs/performance.md, item 67).
+ */
+export function withMetadata<C extends Command<string, unknown>>(
+  change: Pick<C, 'type' | 'data'>,
+  metadata: CommandMetadata,
+): C {
+  return { type: change.type, data: change.data, metadata } as C;
+}
+
 export interface DomainEvent<Type extends string = string, Data = Readonly<Record<string, unknown>>> {
   readonly type: Type;
   readonly data: Data;

@@ -1,5 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { certificateDecider, type CertificateCommand } from '../../domain/certificate/certificate';
+import { withMetadata } from '../../domain/decider';
 import { DomainError, notFound, type DomainErrorKind } from '../../domain/errors';
 import type { CertificateChange } from '../certificate/change-certificate';
 import { derivedId, type CommandContext } from '../command-context';
@@ -91,8 +92,7 @@ export class RunCertificateBatchHandler implements ICommandHandler<
         streams.certificate(certificateId),
         (state, metadata) => {
           if (state.status === 'none') throw notFound(`certificate ${certificateId} does not exist`);
-          // Not `{ ...change, metadata }` (see ChangeCertificateHandler).
-          return { type: change.type, data: change.data, metadata } as CertificateCommand;
+          return withMetadata<CertificateCommand>(change, metadata);
         },
         context,
       );

@@ -1,4 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { withMetadata } from '../../domain/decider';
 import { notFound } from '../../domain/errors';
 import {
   recordedPersonalData,
@@ -35,9 +36,7 @@ export class ChangeWorkerHandler implements ICommandHandler<ChangeWorkerCommand,
       streams.worker(workerId),
       (state, metadata, stream): RecordConsent | UpdateWorkerInfo => {
         if (state.status === 'unregistered') throw notFound(`worker ${workerId} does not exist`);
-        // Not `{ ...change, metadata }`: it would get a hidden class of its own in V8
-        // (docs/performance.md, item 67).
-        if (change.type === 'RecordConsent') return { type: change.type, data: change.data, metadata };
+        if (change.type === 'RecordConsent') return withMetadata<RecordConsent>(change, metadata);
         const recorded = recordedPersonalData(stream.events as unknown as WorkerEvent[]);
         return { type: 'UpdateWorkerInfo', data: { ...change.data, recorded }, metadata };
       },
