@@ -37,3 +37,49 @@ describe('Shanghai time (UTC+8)', () => {
     expect(isoWeekOfDate(nextWeekStart('2026-12-28')).week).toBe('2027-W01');
   });
 });
+
+describe('Shanghai dates remembered by the hour', () => {
+  /** The arithmetic without any memory, as the function was first written. */
+  const throughDate = (instant: string) =>
+    new Date(Date.parse(instant) + 8 * 3_600_000).toISOString().slice(0, 10);
+
+  it('answers as Date does for every minute of two days around a month and a year end', () => {
+    for (const start of ['2026-11-30T00:00:00.000Z', '2026-12-31T00:00:00.000Z']) {
+      for (let minute = 0; minute < 2 * 24 * 60; minute += 7) {
+        const instant = new Date(Date.parse(start) + minute * 60_000 + (minute % 1000)).toISOString();
+        // Twice: the first computes, the second is remembered.
+        expect(shanghaiDate(instant)).toBe(throughDate(instant));
+        expect(shanghaiDate(instant)).toBe(throughDate(instant));
+      }
+    }
+  });
+
+  it('answers instants in other forms (offsets, no milliseconds, 24:00) as Date does', () => {
+    for (const instant of [
+      '2026-11-23T23:30:00+08:00',
+      '2026-11-23T16:00:00Z',
+      '2026-11-23T15:59:59.999+00:00',
+      '2026-11-23T24:00:00.000Z',
+    ]) {
+      expect(shanghaiDate(instant)).toBe(throughDate(instant));
+    }
+  });
+
+  it('still refuses an instant that is no time, even after its hour was remembered', () => {
+    expect(shanghaiDate('2026-11-23T15:00:00.000Z')).toBe('2026-11-23');
+    for (const bad of [
+      '2026-11-23T15:60:00.000Z',
+      '2026-11-23T15:00:61.000Z',
+      '2026-13-01T15:00:00.000Z',
+      'soon',
+    ]) {
+      expect(() => shanghaiDate(bad)).toThrow(RangeError);
+    }
+  });
+
+  it('hands out the same week each time, frozen so that no caller can change it for the others', () => {
+    const week = isoWeekOfDate('2026-11-24');
+    expect(isoWeekOfDate('2026-11-24')).toBe(week);
+    expect(Object.isFrozen(week)).toBe(true);
+  });
+});
