@@ -23,14 +23,18 @@ export class BatchContext implements ProjectionContext {
   ) {}
 
   get<T extends ReadDocument>(collection: string, id: string): Promise<T | null> {
-    const entry = this.pending.get(collection)?.get(id);
-    if (entry !== undefined) return Promise.resolve(entry.doc as T | null);
-    const cached = this.cache.get(collection, id);
-    if (cached !== undefined) return Promise.resolve(cached as T | null);
+    const known = this.known<T>(collection, id);
+    if (known !== undefined) return Promise.resolve(known);
     return this.store.get<T>(collection, id).then((doc) => {
       this.cache.fill(collection, id, doc);
       return doc;
     });
+  }
+
+  known<T extends ReadDocument>(collection: string, id: string): T | null | undefined {
+    const entry = this.pending.get(collection)?.get(id);
+    if (entry !== undefined) return entry.doc as T | null;
+    return this.cache.get(collection, id) as T | null | undefined;
   }
 
   put(collection: string, id: string, doc: ReadDocument): void {

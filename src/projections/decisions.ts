@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import { categoryOf, idOf } from '../application/streams';
 import { CERTIFICATE_EVENT_TYPES } from '../domain/certificate/certificate';
-import type { Projection, ProjectionContext } from './projection';
+import { type Projection, type ProjectionContext, withDocument } from './projection';
 
 /** A decision as kept in its actor's page: the page already names the actor. */
 export interface DecisionEntry {
@@ -87,21 +87,27 @@ export const decisionsProjection: Projection = {
     'ExamScoresRecorded',
   ]),
 
-  async apply(event: StoredEvent, context: ProjectionContext): Promise<void> {
+  apply(event: StoredEvent, context: ProjectionContext): Promise<void> | void {
     if (!DECIDED_ON.has(categoryOf(event.streamId))) return;
     const actorId = event.metadata.actor.id;
-    const counted = await context.get<DecisionCountDoc>(DECISION_COUNTS, actorId);
-    // Guarded by position: an event already listed (a replay) changes nothing.
-    if (counted && counted.lastPosition >= event.position) return;
-    const count = counted?.count ?? 0;
-    const page = Math.floor(count / DECISIONS_PER_PAGE);
-    const pageId = decisionPageId(actorId, page);
-    const current = await context.get<DecisionPageDoc>(DECISIONS, pageId);
-    const entries = current ? current.entries : [];
-    // Pages are only ever appended to, in log order, by this runner alone: extending the array in
-    // place spares copying up to a page for every decision.
-    entries.push(entryOf(event));
-    context.put(DECISIONS, pageId, current ?? { id: pageId, actorId, page, entries });
-    context.put(DECISION_COUNTS, actorId, { id: actorId, count: count + 1, lastPosition: event.position });
+    return withDocument<DecisionCountDoc, void>(context, DECISION_COUNTS, actorId, (counted) => {
+      // Guarded by position: an event already listed (a replay) changes nothing.
+      if (counted && counted.lastPosition >= event.position) return;
+      const count = counted?.count ?? 0;
+      const page = Math.floor(count / DECISIONS_PER_PAGE);
+      const pageId = decisionPageId(actorId, page);
+      return withDocument<DecisionPageDoc, void>(context, DECISIONS, pageId, (current) => {
+        const entries = current ? current.entries : [];
+        // Pages are only ever appended to, in log order, by this runner alone: extending the array
+        // in place spares copying up to a page for every decision.
+        entries.push(entryOf(event));
+        context.put(DECISIONS, pageId, current ?? { id: pageId, actorId, page, entries });
+        context.put(DECISION_COUNTS, actorId, {
+          id: actorId,
+          count: count + 1,
+          lastPosition: event.position,
+        });
+      });
+    });
   },
 };

@@ -227,7 +227,9 @@ export class ProjectionRunner implements FollowedReadModels {
     for (const event of events) {
       if (event.position <= this.position) continue;
       for (const projection of this.projections) {
-        if (projection.eventTypes.has(event.type)) await projection.apply(event, context);
+        if (!projection.eventTypes.has(event.type)) continue;
+        const applying = projection.apply(event, context);
+        if (applying !== undefined) await applying;
       }
     }
   }

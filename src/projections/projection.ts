@@ -8,6 +8,11 @@ export type Recorded<E extends DomainEvent> = E & Omit<StoredEvent, 'type' | 'da
 /** Reads see the writes of earlier events in the same batch. */
 export interface ProjectionContext {
   get<T extends ReadDocument>(collection: string, id: string): Promise<T | null>;
+  /**
+   * The document when it is known without reading the store (written in this batch, remembered from
+   * an earlier one, or known not to exist: null); undefined when only `get` can tell.
+   */
+  known<T extends ReadDocument>(collection: string, id: string): T | null | undefined;
   put(collection: string, id: string, doc: ReadDocument): void;
   delete(collection: string, id: string): void;
 }
@@ -17,7 +22,26 @@ export interface Projection {
   readonly collections: readonly CollectionSpec[];
   /** Event types this projection reacts to; others are not shown to it. */
   readonly eventTypes: ReadonlySet<string>;
-  apply(event: StoredEvent, context: ProjectionContext): Promise<void>;
+  /**
+   * Applies the event; a promise when it had to wait (for the store). Answering at once when every
+   * document it needs is `known` spares the promise and the turn of the microtask queue that an async
+   * function costs each event (~0.13 µs, for each projection of each event of a rebuild).
+   */
+  apply(event: StoredEvent, context: ProjectionContext): Promise<void> | void;
+}
+
+/**
+ * Calls `then` with the document (null: none): at once when the context knows it, otherwise once the
+ * store has answered. `then` may itself answer a promise, which is then waited for.
+ */
+export function withDocument<T extends ReadDocument, R>(
+  context: ProjectionContext,
+  collection: string,
+  id: string,
+  then: (doc: T | null) => R | Promise<R>,
+): R | Promise<R> {
+  const known = context.known<T>(collection, id);
+  return known !== undefined ? then(known) : context.get<T>(collection, id).then(then);
 }
 
 /**
@@ -36,14 +60,15 @@ export function documentProjection<D extends ReadDocument>(spec: {
     name: spec.name,
     collections: [spec.collection],
     eventTypes: new Set(spec.eventTypes),
-    async apply(event, context) {
+    apply(event, context) {
       const id = spec.idOf(event);
       if (id === null) return;
-      const before = await context.get<D>(collection, id);
-      const after = spec.evolve(before, event);
-      if (after === before) return;
-      if (after === null) context.delete(collection, id);
-      else context.put(collection, id, after);
+      return withDocument<D, void>(context, collection, id, (before) => {
+        const after = spec.evolve(before, event);
+        if (after === before) return;
+        if (after === null) context.delete(collection, id);
+        else context.put(collection, id, after);
+      });
     },
   };
 }

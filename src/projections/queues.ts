@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import { certificateEventTypes, certificateIdOf } from './certificate-events';
 import { CERTIFICATES, type CertificateDoc } from './certificates';
-import type { Projection, ProjectionContext } from './projection';
+import { type Projection, type ProjectionContext, withDocument } from './projection';
 
 /** An application waiting at a gate; the entry disappears when the gate is passed or failed. */
 export interface QueueEntryDoc {
@@ -23,23 +23,24 @@ export const queuesProjection: Projection = {
   collections: [{ name: QUEUE, indexes: ['gate', 'agencyId', 'position'] }],
   eventTypes: new Set(certificateEventTypes),
 
-  async apply(event: StoredEvent, context: ProjectionContext): Promise<void> {
+  apply(event: StoredEvent, context: ProjectionContext): Promise<void> | void {
     const id = certificateIdOf(event);
     if (!id) return;
-    const certificate = await context.get<CertificateDoc>(CERTIFICATES, id);
-    if (!certificate?.awaiting) {
-      context.delete(QUEUE, id);
-      return;
-    }
-    const entry: QueueEntryDoc = {
-      id,
-      gate: certificate.awaiting,
-      agencyId: certificate.agencyId,
-      district: certificate.district,
-      workerId: certificate.workerId,
-      since: event.metadata.occurredAt,
-      position: event.position,
-    };
-    context.put(QUEUE, id, entry);
+    return withDocument<CertificateDoc, void>(context, CERTIFICATES, id, (certificate) => {
+      if (!certificate?.awaiting) {
+        context.delete(QUEUE, id);
+        return;
+      }
+      const entry: QueueEntryDoc = {
+        id,
+        gate: certificate.awaiting,
+        agencyId: certificate.agencyId,
+        district: certificate.district,
+        workerId: certificate.workerId,
+        since: event.metadata.occurredAt,
+        position: event.position,
+      };
+      context.put(QUEUE, id, entry);
+    });
   },
 };

@@ -2,7 +2,7 @@ import type { StoredEvent } from '../application/ports/event-store';
 import type { RecordedCertificateEvent } from './certificate-events';
 import { certificateEventTypes } from './certificate-events';
 import { isoWeekOf } from '../domain/shanghai-time';
-import type { Projection, ProjectionContext } from './projection';
+import { type Projection, type ProjectionContext, withDocument } from './projection';
 
 /** The categories of the city's own reports. `applications` = pending + rejected + issued + revoked. */
 export interface Counters {
@@ -109,17 +109,39 @@ function transition(
   }
 }
 
-async function add(
+function add(
   context: ProjectionContext,
   id: string,
   scope: StatsDoc['scope'],
   key: string,
   delta: Delta,
-) {
-  const doc = (await context.get<StatsDoc>(STATS, id)) ?? { id, scope, key, ...emptyCounters() };
-  const next: StatsDoc = { ...doc };
-  for (const [field, change] of Object.entries(delta) as [keyof Counters, number][]) next[field] += change;
-  context.put(STATS, id, next);
+): Promise<void> | void {
+  return withDocument<StatsDoc, void>(context, STATS, id, (doc) => {
+    const next: StatsDoc = { ...(doc ?? { id, scope, key, ...emptyCounters() }) };
+    for (const [field, change] of Object.entries(delta) as [keyof Counters, number][]) next[field] += change;
+    context.put(STATS, id, next);
+  });
+}
+
+/**
+ * Moves the certificate between the counters. Each counter is a document of its own (the city's,
+ * the district's, the agency's, the week's), so they are updated side by side.
+ */
+function count(
+  context: ProjectionContext,
+  event: RecordedCertificateEvent,
+  tracked: TrackedCertificate,
+): Promise<void> | void {
+  const [next, delta] = transition(tracked, event);
+  if (Object.keys(delta).length === 0) return;
+  context.put(TRACKED, tracked.id, next);
+  const waiting = [
+    add(context, 'total', 'total', 'total', delta),
+    add(context, `district:${tracked.district}`, 'district', tracked.district, delta),
+    add(context, `agency:${tracked.agencyId}`, 'agency', tracked.agencyId, delta),
+    addWeek(context, event, delta),
+  ].filter((update) => update !== undefined);
+  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
 }
 
 export const statsProjection: Projection = {
@@ -130,27 +152,16 @@ export const statsProjection: Projection = {
   ],
   eventTypes: new Set(certificateEventTypes),
 
-  async apply(stored: StoredEvent, context: ProjectionContext): Promise<void> {
+  apply(stored: StoredEvent, context: ProjectionContext): Promise<void> | void {
     const event = stored as RecordedCertificateEvent;
     const id = event.data.certificateId;
-    const tracked =
-      event.type === 'CertificateApplied'
-        ? {
-            id,
-            agencyId: event.data.agencyId,
-            district: event.data.district,
-            bucket: 'pendingReview' as const,
-            collected: null,
-          }
-        : await context.get<TrackedCertificate>(TRACKED, id);
-    if (!tracked) return;
-    const [next, delta] = transition(tracked, event);
-    if (Object.keys(delta).length === 0) return;
-    context.put(TRACKED, id, next);
-    await add(context, 'total', 'total', 'total', delta);
-    await add(context, `district:${tracked.district}`, 'district', tracked.district, delta);
-    await add(context, `agency:${tracked.agencyId}`, 'agency', tracked.agencyId, delta);
-    await addWeek(context, event, delta);
+    if (event.type === 'CertificateApplied') {
+      const { agencyId, district } = event.data;
+      return count(context, event, { id, agencyId, district, bucket: 'pendingReview', collected: null });
+    }
+    return withDocument<TrackedCertificate, void>(context, TRACKED, id, (tracked) =>
+      tracked ? count(context, event, tracked) : undefined,
+    );
   },
 };
 
@@ -185,19 +196,20 @@ function flowsOf(event: RecordedCertificateEvent, delta: Delta): Partial<WeekFlo
   }
 }
 
-async function addWeek(context: ProjectionContext, event: RecordedCertificateEvent, delta: Delta) {
+function addWeek(
+  context: ProjectionContext,
+  event: RecordedCertificateEvent,
+  delta: Delta,
+): Promise<void> | void {
   const flows = flowsOf(event, delta);
   if (Object.keys(flows).length === 0) return;
   const { week, startsOn } = isoWeekOf(event.metadata.occurredAt);
   const id = `week:${week}`;
-  const doc = (await context.get<WeekStatsDoc>(STATS, id)) ?? {
-    id,
-    scope: 'week' as const,
-    key: week,
-    startsOn,
-    ...emptyWeekFlows(),
-  };
-  const next: WeekStatsDoc = { ...doc };
-  for (const [field, change] of Object.entries(flows) as [keyof WeekFlows, number][]) next[field] += change;
-  context.put(STATS, id, next);
+  return withDocument<WeekStatsDoc, void>(context, STATS, id, (doc) => {
+    const next: WeekStatsDoc = {
+      ...(doc ?? { id, scope: 'week' as const, key: week, startsOn, ...emptyWeekFlows() }),
+    };
+    for (const [field, change] of Object.entries(flows) as [keyof WeekFlows, number][]) next[field] += change;
+    context.put(STATS, id, next);
+  });
 }

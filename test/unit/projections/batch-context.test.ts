@@ -1,5 +1,6 @@
 import type { ReadStore } from '../../../src/application/ports/read-store';
 import { BatchContext } from '../../../src/projections/batch-context';
+import { DocumentCache } from '../../../src/projections/document-cache';
 
 /** Reads that reach the store fail the test: everything here must be answered from memory. */
 const noStore = {
@@ -38,5 +39,39 @@ describe('BatchContext', () => {
     // What is held is still what reads see, and what the last commit writes.
     expect(await context.get('workers', 'busy')).toEqual({ v: 3 });
     expect(context.changes()).toEqual([{ collection: 'workers', id: 'busy', doc: { v: 3 } }]);
+  });
+
+  it('knows, without the store, its own writes, what the cache holds, and what an empty store lacks', async () => {
+    const cache = new DocumentCache(100);
+    cache.startEmpty();
+    cache.remember([{ collection: 'workers', id: 'w-2', doc: { id: 'w-2', v: 7 } }]);
+    const context = new BatchContext(noStore, cache);
+    context.put('workers', 'w-1', { id: 'w-1', v: 1 });
+    context.delete('queue', 'c-1');
+
+    expect(context.known('workers', 'w-1')).toEqual({ id: 'w-1', v: 1 });
+    expect(context.known('queue', 'c-1')).toBeNull();
+    expect(context.known('workers', 'w-2')).toEqual({ id: 'w-2', v: 7 });
+    // Never written since the store was emptied: it cannot exist.
+    expect(context.known('workers', 'w-3')).toBeNull();
+  });
+
+  it('leaves to the store what it does not know, and remembers its answer', async () => {
+    const reads: string[] = [];
+    const store = {
+      get: (collection: string, id: string) => {
+        reads.push(`${collection}/${id}`);
+        return Promise.resolve(id === 'w-1' ? { id, v: 1 } : null);
+      },
+    } as unknown as ReadStore;
+    const context = new BatchContext(store, new DocumentCache(100));
+
+    expect(context.known('workers', 'w-1')).toBeUndefined();
+    expect(context.known('workers', 'w-9')).toBeUndefined();
+    expect(await context.get('workers', 'w-1')).toEqual({ id: 'w-1', v: 1 });
+    expect(await context.get('workers', 'w-9')).toBeNull();
+    expect(context.known('workers', 'w-1')).toEqual({ id: 'w-1', v: 1 });
+    expect(context.known('workers', 'w-9')).toBeNull();
+    expect(reads).toEqual(['workers/w-1', 'workers/w-9']);
   });
 });
