@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../domain/actor';
 
@@ -11,9 +12,18 @@ export interface CommandContext {
   readonly expectedRevision?: number;
 }
 
+/**
+ * SHA-256 in hex. Node's one-shot `crypto.hash` (from 20.12) takes ~0.4 µs where a Hash object takes
+ * ~1–1.5 µs, and every appended event's id is derived.
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text).digest('hex');
+
 /** A UUID-shaped id derived from parts: the same parts always give the same id. */
 export function derivedId(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  const hex = sha256Hex(parts.join('\u0000'));
   // Shaped as a version-5-like UUID so every id in the system looks alike.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
