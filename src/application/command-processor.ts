@@ -11,6 +11,7 @@ import {
   type AppendResult,
   type EventStore,
   type EventToAppend,
+  type EventMetadata,
   type StoredEvent,
 } from './ports/event-store';
 
@@ -231,9 +232,10 @@ export class CommandProcessor {
     const mustRead = steps.map((step) => step.options?.needsPersonalData === true);
     for (let attempt = 1; ; attempt++) {
       const metadata: CommandMetadata = { actor: context.actor, now: this.clock.now().toISOString() };
+      const envelope = eventMetadataOf(context, metadata.now);
       const prepared: Prepared[] = [];
       for (const [index, step] of steps.entries()) {
-        const next = await this.prepare(step, context, mustRead[index]!, metadata);
+        const next = await this.prepare(step, context, mustRead[index]!, metadata, envelope);
         if (next === DECIDE_AGAIN) {
           mustRead[index] = true;
           break;
@@ -284,6 +286,7 @@ export class CommandProcessor {
     context: CommandContext,
     mustRead: boolean,
     metadata: CommandMetadata,
+    envelope: EventMetadata,
   ): Promise<Prepared | typeof DECIDE_AGAIN> {
     const { decider, streamId, options = {} } = step;
     const remembered = mustRead ? undefined : this.written.get<unknown>(decider, streamId);
@@ -319,7 +322,7 @@ export class CommandProcessor {
       const last = stream.events[stream.events.length - 1];
       return { outcome: { streamId, revision: stream.revision, position: last?.position ?? 0, events: [] } };
     }
-    return { step, stream, decision, events: this.envelope(streamId, decision, context, metadata.now) };
+    return { step, stream, decision, events: this.envelope(streamId, decision, context, envelope) };
   }
 
   /** Appended together where the store can; otherwise in order, each durable before the next. */
@@ -362,14 +365,21 @@ export class CommandProcessor {
       return;
     }
     let state = stream.state;
+    // The events of one command share their metadata: copied once, and shared, as a read shares it.
+    let metadataOf: EventToAppend['metadata'] | undefined;
+    let metadata!: StoredEvent['metadata'];
     const events = appended.map((toAppend, index): StoredEvent => {
+      if (toAppend.metadata !== metadataOf) {
+        metadataOf = toAppend.metadata;
+        metadata = jsonCopy(toAppend.metadata);
+      }
       // Field by field: spreading the copied envelope instead took ~15 times as long (3–4 µs an event).
       const event: StoredEvent = {
         id: toAppend.id,
         type: toAppend.type,
         schemaVersion: toAppend.schemaVersion,
         data: jsonCopy(toAppend.data),
-        metadata: jsonCopy(toAppend.metadata),
+        metadata,
         streamId: stream.streamId,
         revision: first + index,
         position: positions[index]!,
@@ -403,22 +413,30 @@ export class CommandProcessor {
     streamId: string,
     events: readonly DomainEvent[],
     context: CommandContext,
-    occurredAt: string,
+    metadata: EventMetadata,
   ): EventToAppend[] {
     return events.map((event, index) => ({
       id: derivedId('event', context.commandId, streamId, String(index)),
       type: event.type,
       schemaVersion: SCHEMA_VERSION,
       data: event.data as Readonly<Record<string, unknown>>,
-      metadata: {
-        occurredAt,
-        actor: context.actor,
-        commandId: context.commandId,
-        correlationId: context.correlationId,
-        causationId: context.commandId,
-      },
+      metadata,
     }));
   }
+}
+
+/**
+ * The metadata of every event one command appends, in every stream: one object, which events treat
+ * as read-only (as those read back share theirs), so that the store encodes it once per append.
+ */
+function eventMetadataOf(context: CommandContext, occurredAt: string): EventMetadata {
+  return {
+    occurredAt,
+    actor: context.actor,
+    commandId: context.commandId,
+    correlationId: context.correlationId,
+    causationId: context.commandId,
+  };
 }
 
 function newStream<S>(

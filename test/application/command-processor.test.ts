@@ -401,6 +401,33 @@ describe('two streams decided and appended together', () => {
     expect(await typesIn('counter-1')).toEqual(['Added']);
   });
 
+  it("gives every event of the command one metadata object, stored and read back as each event's", async () => {
+    const appendToStreams = jest.spyOn(store, 'appendToStreams');
+
+    await claimAndCount('key-9', 'a', { type: 'add', by: 1, times: 2 }, context({ commandId: 'shared-1' }));
+
+    const events = appendToStreams.mock.calls[0]![0].flatMap((part) => part.events);
+    expect(events).toHaveLength(3);
+    // One object: the store encodes it once per append, the stream memory copies it once.
+    expect(new Set(events.map((event) => event.metadata)).size).toBe(1);
+    const expected = {
+      occurredAt: '2026-11-24T08:00:00.000Z',
+      actor,
+      commandId: 'shared-1',
+      correlationId: 'c',
+      causationId: 'shared-1',
+    };
+    for (const streamId of ['key-9', 'counter-1']) {
+      for (const event of await store.readStream(streamId)) expect(event.metadata).toEqual(expected);
+    }
+    // The stream as remembered (loaded without a read) carries it too, one copy for its events.
+    const read = jest.spyOn(store, 'readStream');
+    const remembered = await processor.load(counter, 'counter-1');
+    expect(read).not.toHaveBeenCalled();
+    expect(remembered.events.map((event) => event.metadata)).toEqual([expected, expected]);
+    expect(remembered.events[0]!.metadata).toBe(remembered.events[1]!.metadata);
+  });
+
   it('stores neither when the second is refused', async () => {
     const refusal = await claimAndCount('key-2', 'a', { type: 'atLeast', count: 1 }).catch((e: unknown) => e);
 

@@ -22,7 +22,7 @@ import {
 import {
   type AppendOutcome,
   type AppendRequest,
-  encodeEvent,
+  eventEncoder,
   EVENT_STORE_ERRORS,
   type ToWriter,
 } from '../../src/infrastructure/sqlite/event-writer-protocol';
@@ -53,7 +53,7 @@ afterEach(() => {
 const event = (type = 'Something'): EventToAppend => eventToAppend(type, { value: randomUUID() });
 
 const request = (streamId: string, expected: ExpectedRevision = 'no_stream'): AppendRequest => [
-  { streamId, events: [encodeEvent(event())], expected },
+  { streamId, events: [eventEncoder()(event())], expected },
 ];
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -94,6 +94,26 @@ function openWatchingThread(): { store: SqliteEventStore; thread: () => Worker }
   const store = SqliteEventStore.open(file);
   return { store, thread: () => thread! };
 }
+
+describe('eventEncoder', () => {
+  it("encodes the metadata object that a command's events share once, and each other object anew", () => {
+    let encoded = 0;
+    const shared = { ...event().metadata, toJSON: () => ({ commandId: `shared-${++encoded}` }) };
+    const other = { ...event().metadata, toJSON: () => ({ commandId: `other-${++encoded}` }) };
+    const encode = eventEncoder();
+    const rows = [shared, shared, other, shared].map((metadata) => encode({ ...event(), metadata }));
+
+    expect(rows.map((row) => row[4])).toEqual([
+      '{"commandId":"shared-1"}',
+      '{"commandId":"shared-1"}',
+      '{"commandId":"other-2"}',
+      '{"commandId":"shared-3"}',
+    ]);
+    expect(rows.map((row) => JSON.parse(row[3]) as unknown)).toEqual(
+      rows.map(() => ({ value: expect.any(String) })),
+    );
+  });
+});
 
 describe('EventAppender: what the writer thread runs, here in this thread', () => {
   let db: Database.Database;

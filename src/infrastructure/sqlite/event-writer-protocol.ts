@@ -29,15 +29,20 @@ export type EncodedEvent = readonly [
   metadata: string,
 ];
 
-/** Encoded on the main thread, as the store always did: JSON.stringify there, exactly as before. */
-export function encodeEvent(event: EventToAppend): EncodedEvent {
-  return [
-    event.id,
-    event.type,
-    event.schemaVersion,
-    JSON.stringify(event.data),
-    JSON.stringify(event.metadata),
-  ];
+/**
+ * Encodes events on the main thread, as the store always did (JSON.stringify there). The events of
+ * one command share one metadata object: an encoder made for one append encodes it once.
+ */
+export function eventEncoder(): (event: EventToAppend) => EncodedEvent {
+  let metadata: EventToAppend['metadata'] | undefined;
+  let metadataJson = '';
+  return (event) => {
+    if (event.metadata !== metadata) {
+      metadata = event.metadata;
+      metadataJson = JSON.stringify(metadata);
+    }
+    return [event.id, event.type, event.schemaVersion, JSON.stringify(event.data), metadataJson];
+  };
 }
 
 /** One stream's part of an append. */

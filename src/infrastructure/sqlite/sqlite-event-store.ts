@@ -11,7 +11,7 @@ import type {
 } from '../../application/ports/event-store';
 import { EventWriter } from './event-writer';
 import { EVENT_FILE_SCHEMA, eventFileLayout, hasEventLog, streamCondition } from './event-file-layout';
-import { encodeEvent } from './event-writer-protocol';
+import { eventEncoder } from './event-writer-protocol';
 import { openDatabase } from './open-database';
 
 /** Events read per query while a subscription catches up. */
@@ -169,12 +169,9 @@ export class SqliteEventStore implements EventStore {
       streams.add(streamId);
     }
     if (this.closed) throw new Error('SqliteEventStore is closed');
+    const encode = eventEncoder();
     const appended = await this.writer.append(
-      appends.map(({ streamId, events, expected }) => ({
-        streamId,
-        events: events.map(encodeEvent),
-        expected,
-      })),
+      appends.map(({ streamId, events, expected }) => ({ streamId, events: events.map(encode), expected })),
     );
     if (appended.some((part) => part.written)) this.notifyAppended();
     return appended.map((part) => part.result);
