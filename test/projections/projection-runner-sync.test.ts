@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { EventToAppend, StoredEvent } from '../../src/application/ports/event-store';
 import type { ReadDocument } from '../../src/application/ports/read-store';
-import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
-import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
 import { BatchContext } from '../../src/projections/batch-context';
 import { DocumentCache } from '../../src/projections/document-cache';
 import { documentProjection, type Projection } from '../../src/projections/projection';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
+import { storesOnDisk } from '../support/stores-on-disk';
 
 interface CountDoc extends ReadDocument {
   id: string;
@@ -53,34 +49,24 @@ const ticked = (stream: string, n: number): EventToAppend => ({
   },
 });
 
-let dir: string;
-let events: SqliteEventStore;
-let reads: SqliteReadStore;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'runner-sync-'));
-  events = SqliteEventStore.open(join(dir, 'events.db'));
-  reads = SqliteReadStore.open(join(dir, 'read.db'));
-});
-
-afterEach(async () => {
-  await events.close();
-  await reads.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const stores = storesOnDisk('runner-sync-');
 
 describe('projections that answer at once beside ones that wait', () => {
   it('applies each event to every projection in order, across batches and across runners', async () => {
-    for (let n = 0; n < 30; n++) await events.append(`clock-${n % 3}`, [ticked(`clock-${n % 3}`, n)], 'any');
+    for (let n = 0; n < 30; n++)
+      await stores.events.append(`clock-${n % 3}`, [ticked(`clock-${n % 3}`, n)], 'any');
     const runner = () =>
-      new ProjectionRunner(events, reads, [counts, echoes], { checkpointName: 'sync-test', batchSize: 7 });
+      new ProjectionRunner(stores.events, stores.reads, [counts, echoes], {
+        checkpointName: 'sync-test',
+        batchSize: 7,
+      });
     await runner().catchUp(15);
     // A new runner knows nothing yet: its first reads of each document go to the store.
     await runner().catchUp();
 
     for (const stream of ['clock-0', 'clock-1', 'clock-2']) {
-      expect(await reads.get('counts', stream)).toEqual({ id: stream, count: 10 });
-      expect(await reads.get('echoes', stream)).toEqual({
+      expect(await stores.reads.get('counts', stream)).toEqual({ id: stream, count: 10 });
+      expect(await stores.reads.get('echoes', stream)).toEqual({
         id: stream,
         seen: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       });
@@ -91,13 +77,16 @@ describe('projections that answer at once beside ones that wait', () => {
     const event = { ...ticked('clock-0', 0), streamId: 'clock-0', revision: 0, position: 1 } as StoredEvent;
     const emptied = new DocumentCache(100);
     emptied.startEmpty();
-    const known = new BatchContext(reads, emptied);
+    const known = new BatchContext(stores.reads, emptied);
     expect(counts.apply(event, known)).toBeUndefined();
     expect(known.known('counts', 'clock-0')).toEqual({ id: 'clock-0', count: 1 });
 
-    await reads.ensureCollections(counts.collections);
-    await reads.commit([{ collection: 'counts', id: 'clock-0', doc: { id: 'clock-0', count: 4 } }], []);
-    const unknown = new BatchContext(reads, new DocumentCache(100));
+    await stores.reads.ensureCollections(counts.collections);
+    await stores.reads.commit(
+      [{ collection: 'counts', id: 'clock-0', doc: { id: 'clock-0', count: 4 } }],
+      [],
+    );
+    const unknown = new BatchContext(stores.reads, new DocumentCache(100));
     const waiting = counts.apply(event, unknown);
     expect(waiting).toBeInstanceOf(Promise);
     await waiting;
