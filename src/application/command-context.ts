@@ -1,5 +1,4 @@
-import * as crypto from 'node:crypto';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import type { Actor } from '../domain/actor';
 
 /** Everything about a command that is not its payload. */
@@ -17,8 +16,8 @@ export interface CommandContext {
  * ~1–1.5 µs, and every appended event's id is derived.
  */
 const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
+  typeof hash === 'function'
+    ? (text) => hash('sha256', text, 'hex')
     : (text) => createHash('sha256').update(text).digest('hex');
 
 /** A UUID-shaped id derived from parts: the same parts always give the same id. */

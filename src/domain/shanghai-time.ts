@@ -43,7 +43,7 @@ const datesByHour = new Remembered((hour) => dateOf(`${hour}:00:00.000Z`));
 
 /** The Shanghai calendar date ('YYYY-MM-DD') of an instant. */
 export function shanghaiDate(instant: string): string {
-  // Through Date objects ~0.4 µs, remembered by the hour ~0.1 µs (stats date each event).
+  // Through Date objects ~0.65 µs, remembered by the hour ~0.1 µs (stats date each event).
   return TO_ISO_STRING.test(instant) ? datesByHour.get(instant.slice(0, 13)) : dateOf(instant);
 }
 

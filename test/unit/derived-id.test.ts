@@ -13,6 +13,19 @@ describe('derivedId', () => {
     ).toBe('7a8d2e0b-3b22-5c64-b56f-f9183b813dbb');
   });
 
+  it('gives the same ids where Node has no one-shot hash (before 20.12)', async () => {
+    jest.resetModules();
+    jest.doMock('node:crypto', () => ({ ...jest.requireActual<object>('node:crypto'), hash: undefined }));
+    try {
+      const withoutHash = await import('../../src/application/command-context');
+      expect(withoutHash.derivedId).not.toBe(derivedId);
+      expect(withoutHash.derivedId('a', 'b')).toBe(derivedId('a', 'b'));
+    } finally {
+      jest.dontMock('node:crypto');
+      jest.resetModules();
+    }
+  });
+
   it('is SHA-256 of the parts joined by NUL, shaped as a version-5 UUID, for any text', () => {
     for (const parts of [
       ['a'],
