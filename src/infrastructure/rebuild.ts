@@ -14,7 +14,10 @@ export interface RebuildReport {
   readonly position: number;
   readonly seconds: number;
   readonly file: string;
-  /** Where the time went, in seconds: each thread's projecting, then the copy of the part and the indexes. */
+  /**
+   * Where the time went, in seconds: each thread's projecting (the second's with the indexes of its
+   * part), then the copy of the part and the first thread's indexes.
+   */
   readonly phases: {
     readonly firstThread: number;
     readonly secondThread: number;
@@ -80,7 +83,8 @@ function named(names: ReadonlySet<string>, wanted: boolean): Projection[] {
  * Replays the whole log from position 0 into a fresh read-model file. With `swap`, the fresh file
  * then replaces DATA_DIR's read models in one rename, so readers never see a half-built state.
  * Two threads project (each reading the log): one most read models, into the fresh file, the other
- * the `SECOND_THREAD` ones into a part file that the first copies in before the indexes are built.
+ * the `SECOND_THREAD` ones into a part file, which it indexes while the first still projects; the
+ * first then copies the part in, indexes and all, and builds its own indexes.
  */
 export async function rebuildReadModels(
   dataDir: string,
@@ -216,16 +220,15 @@ export async function rebuildPart(
         checkpointName: CHECKPOINT_NAME,
       },
     ).catchUp(data.upTo, { holdChangingDocuments: true });
+    // The part indexes itself while the other thread still projects: copied in whole, its indexes
+    // come with it (see copyCollectionsFrom).
+    if (!data.finishes) await readStore.indexBulkLoad();
     tell({ type: 'projected', position, seconds: secondsSince(started) });
     if (!data.finishes) return;
     const { partFile, projections } = await finishing();
     const copying = process.hrtime.bigint();
     const other = named(new Set(projections), true).flatMap((projection) => projection.collections);
-    await readStore.ensureCollections(other);
-    await readStore.copyCollectionsFrom(
-      partFile,
-      other.map((collection) => collection.name),
-    );
+    await readStore.copyCollectionsFrom(partFile, other);
     const copy = secondsSince(copying);
     const indexing = process.hrtime.bigint();
     await readStore.finishBulkLoad();

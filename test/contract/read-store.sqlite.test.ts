@@ -151,7 +151,8 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     const bulkFile = join(dir, 'bulk-changes.sqlite');
     const partFile = join(dir, 'bulk-part.sqlite');
     const part = SqliteReadStore.open(partFile, { bulkLoad: true });
-    await part.ensureCollections([{ name: 'decisions', indexes: [] }]);
+    const decisions = { name: 'decisions', indexes: ['n'] };
+    await part.ensureCollections([decisions]);
     await part.commit(
       [
         { collection: 'decisions', id: 'd1', doc: { id: 'd1', n: 1 } },
@@ -160,13 +161,12 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
       [],
     );
     await part.commit([{ collection: 'decisions', id: 'd1', doc: { id: 'd1', n: 10 } }], []);
+    // Indexed before it is copied, as a rebuild's part is: the indexes come with the copy.
+    await part.indexBulkLoad();
     await part.close();
 
     const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
-    await store.ensureCollections([
-      { name: 'workers', indexes: [] },
-      { name: 'decisions', indexes: [] },
-    ]);
+    await store.ensureCollections([{ name: 'workers', indexes: [] }]);
     await store.commit(
       [
         { collection: 'workers', id: 'w1', doc: { id: 'w1', v: 1 } },
@@ -192,7 +192,7 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     await store.commit([{ collection: 'workers', id: 'w2', doc: { id: 'w2', v: 3 } }], []);
     expect(await store.get('workers', 'w2')).toEqual({ id: 'w2', v: 3 });
 
-    await store.copyCollectionsFrom(partFile, ['decisions']);
+    await store.copyCollectionsFrom(partFile, [decisions]);
     expect(await store.get('decisions', 'd1')).toEqual({ id: 'd1', n: 10 });
     await store.commit([{ collection: 'decisions', id: 'd2', doc: { id: 'd2', n: 20 } }], []);
     expect(await store.find('decisions', {})).toEqual([
@@ -203,10 +203,8 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     await store.close();
 
     const reopened = SqliteReadStore.open(bulkFile);
-    await reopened.ensureCollections([
-      { name: 'workers', indexes: [] },
-      { name: 'decisions', indexes: [] },
-    ]);
+    await reopened.ensureCollections([{ name: 'workers', indexes: [] }, decisions]);
+    expect(await reopened.find('decisions', { n: 20 })).toEqual([{ id: 'd2', n: 20 }]);
     expect(await reopened.find('workers', {})).toEqual([
       { id: 'w1', v: 2 },
       { id: 'w2', v: 3 },
@@ -227,6 +225,52 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
       }[];
       expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING INDEX pk:workers/);
       expect(() => db.prepare("INSERT INTO workers (id, doc) VALUES ('w1', '{}')").run()).toThrow();
+      // The copied collection has its indexes, once each, and they hold every row, the one written
+      // after the copy included.
+      const indexes = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'decisions' ORDER BY name",
+        )
+        .pluck()
+        .all();
+      expect(indexes).toEqual(['ix:decisions:n', 'pk:decisions']);
+      expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+      expect(() => db.prepare("INSERT INTO decisions (id, doc) VALUES ('d1', '{}')").run()).toThrow();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('copies in a part that was not indexed first, and indexes it all the same', async () => {
+    const partFile = join(dir, 'unindexed-part.sqlite');
+    const part = SqliteReadStore.open(partFile, { bulkLoad: true });
+    const stats = { name: 'stats', indexes: ['scope'] };
+    await part.ensureCollections([stats]);
+    await part.commit(
+      [
+        { collection: 'stats', id: 'total', doc: { id: 'total', scope: 'total' } },
+        { collection: 'stats', id: 'week:1', doc: { id: 'week:1', scope: 'week' } },
+      ],
+      [],
+    );
+    await part.close();
+
+    const file = join(dir, 'copied-unindexed.sqlite');
+    const store = SqliteReadStore.open(file, { bulkLoad: true });
+    await store.copyCollectionsFrom(partFile, [stats]);
+    await store.finishBulkLoad();
+    expect(await store.find('stats', { scope: 'week' })).toEqual([{ id: 'week:1', scope: 'week' }]);
+    await store.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+      const plan = db.prepare(
+        "EXPLAIN QUERY PLAN SELECT doc FROM stats WHERE json_extract(doc, '$.scope') = ?",
+      );
+      expect((plan.all('week') as { detail: string }[]).map((row) => row.detail).join(' ')).toMatch(
+        /USING INDEX ix:stats:scope/,
+      );
     } finally {
       db.close();
     }

@@ -87,6 +87,11 @@ function fieldExpr(field: string): string {
   return `json_extract(doc, '$.${checkName('field', field)}')`;
 }
 
+function fieldIndexSql(collection: string, field: string): string {
+  const index = quoteIdent(indexName(collection, field));
+  return `CREATE INDEX IF NOT EXISTS ${index} ON ${quoteIdent(collection)} (${fieldExpr(field)})`;
+}
+
 /** JSON booleans come back from json_extract as 1/0, and better-sqlite3 cannot bind booleans. */
 function toSqlValue(field: string, value: FilterValue): SqlValue {
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -237,28 +242,33 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     const bulk = this.bulk;
     this.db.transaction(() => {
       for (const spec of specs) {
-        const table = quoteIdent(spec.name);
         if (bulk) {
           if (this.collections.has(spec.name.toLowerCase())) continue;
-          if (this.tableExists(spec.name)) {
-            throw new Error(`a bulk load fills a fresh file, but ${spec.name} already exists in it`);
-          }
-          // No key while loading (see BulkLoadWrites): the unique index on id comes at the end.
-          this.db.exec(`CREATE TABLE ${table} (id TEXT NOT NULL, doc TEXT NOT NULL)`);
-          bulk.indexes.push(`CREATE UNIQUE INDEX ${quoteIdent(idIndexName(spec.name))} ON ${table} (id)`);
+          // No key while loading (see BulkLoadWrites): the indexes, the unique one on id among them,
+          // come at the end.
+          bulk.indexes.push(...this.createBulkTable(spec));
         } else {
+          const table = quoteIdent(spec.name);
           this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
           this.dropUndeclaredIndexes(spec);
-        }
-        for (const field of spec.indexes) {
-          const index = quoteIdent(indexName(spec.name, field));
-          const sql = `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (${fieldExpr(field)})`;
-          if (bulk) bulk.indexes.push(sql);
-          else this.db.exec(sql);
+          for (const field of spec.indexes) this.db.exec(fieldIndexSql(spec.name, field));
         }
         this.collections.add(spec.name.toLowerCase());
       }
     })();
+  }
+
+  /** A bulk load's table for the collection; answers the SQL of its indexes, held back. */
+  private createBulkTable(spec: CollectionSpec): string[] {
+    if (this.tableExists(spec.name)) {
+      throw new Error(`a bulk load fills a fresh file, but ${spec.name} already exists in it`);
+    }
+    const table = quoteIdent(spec.name);
+    this.db.exec(`CREATE TABLE ${table} (id TEXT NOT NULL, doc TEXT NOT NULL)`);
+    return [
+      `CREATE UNIQUE INDEX ${quoteIdent(idIndexName(spec.name))} ON ${table} (id)`,
+      ...spec.indexes.map((field) => fieldIndexSql(spec.name, field)),
+    ];
   }
 
   /**
@@ -385,25 +395,43 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
 
   /**
    * While bulk loading: copies whole collections from another read-model file that nobody else has
-   * open (the part of a rebuild that another thread projected). They must have been ensured here and
-   * hold nothing yet.
+   * open (the part of a rebuild that another thread projected and indexed, `indexBulkLoad`). They
+   * must not exist here yet: each is made here with its indexes, and filled with SQLite's transfer
+   * of whole records, index entries included, which it makes from an identical, indexed table into an
+   * empty one (from a table without the same indexes, the copy is the same, only slower).
    */
-  async copyCollectionsFrom(file: string, collections: readonly string[]): Promise<void> {
+  async copyCollectionsFrom(file: string, specs: readonly CollectionSpec[]): Promise<void> {
     this.endSnapshot();
     const bulk = this.bulk;
     if (!bulk) throw new Error('copyCollectionsFrom is part of a bulk load');
-    const tables = collections.map((collection) => this.table(collection));
+    specs.forEach((spec) => checkCollectionName(spec.name));
     this.db.prepare('ATTACH DATABASE ? AS part').run(file);
     try {
       this.db.transaction(() => {
-        for (const table of tables) {
-          this.db.exec(`INSERT INTO main.${table} (id, doc) SELECT id, doc FROM part.${table}`);
+        for (const spec of specs) {
+          for (const sql of this.createBulkTable(spec)) this.db.exec(sql);
+          this.collections.add(spec.name.toLowerCase());
+          // `SELECT *` into the same columns: the form SQLite's transfer needs.
+          const table = quoteIdent(spec.name);
+          this.db.exec(`INSERT INTO main.${table} SELECT * FROM part.${table}`);
         }
       })();
     } finally {
       this.db.exec('DETACH DATABASE part');
     }
-    for (const table of tables) bulk.writes.track(table);
+    for (const spec of specs) bulk.writes.track(quoteIdent(spec.name));
+  }
+
+  /**
+   * While bulk loading: builds the indexes held back so far, now (a rebuild's part, whose thread has
+   * finished projecting while the other still works, indexes itself before it is copied in).
+   */
+  async indexBulkLoad(): Promise<void> {
+    this.endSnapshot();
+    const bulk = this.bulk;
+    if (!bulk) throw new Error('indexBulkLoad is part of a bulk load');
+    const indexes = bulk.indexes.splice(0);
+    this.db.transaction(() => indexes.forEach((sql) => this.db.exec(sql)))();
   }
 
   /** Ends a bulk load: builds the held-back indexes and makes the file a normal WAL database. */
