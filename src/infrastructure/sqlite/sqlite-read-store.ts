@@ -430,7 +430,11 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     this.endSnapshot();
     const bulk = this.bulk;
     if (!bulk) throw new Error('indexBulkLoad is part of a bulk load');
-    const indexes = bulk.indexes.splice(0);
+    this.buildIndexes(bulk.indexes.splice(0));
+  }
+
+  /** The indexes a bulk load held back, built in one transaction. */
+  private buildIndexes(indexes: readonly string[]): void {
     this.db.transaction(() => indexes.forEach((sql) => this.db.exec(sql)))();
   }
 
@@ -444,7 +448,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     // Everything written so far reaches the disk before the file is swapped in: the pages were written
     // without a sync, and this commit's sync (synchronous=FULL) takes every one of them with it.
     this.db.pragma('synchronous = FULL');
-    this.db.transaction(() => bulk.indexes.forEach((sql) => this.db.exec(sql)))();
+    this.buildIndexes(bulk.indexes);
     this.db.pragma('locking_mode = NORMAL');
     setJournalMode(this.db, 'wal');
   }
