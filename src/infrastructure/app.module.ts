@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import type { MessagePort } from 'node:worker_threads';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
@@ -122,6 +123,11 @@ export interface AppOptions {
   readonly followProjections?: boolean;
   /** Streams the command processor remembers folded (see STREAM_MEMORY); its default otherwise. */
   readonly streamMemory?: number;
+  /**
+   * The embedded event store appends through another store's writer thread, over this port
+   * (SqliteEventStore.shareWriter): the data generator's lanes share one.
+   */
+  readonly eventWriter?: MessagePort;
 }
 
 @Module({})
@@ -153,7 +159,10 @@ export class AppModule {
         {
           provide: EVENT_STORE,
           useFactory: async (cipher: PersonalDataCipher) =>
-            withPersonalDataEncryption(await openConfiguredEventStore(config), cipher),
+            withPersonalDataEncryption(
+              await openConfiguredEventStore(config, { writer: options.eventWriter }),
+              cipher,
+            ),
           inject: [PERSONAL_DATA_CIPHER],
         },
         { provide: READ_STORE, useFactory: () => openConfiguredReadStore(config) },

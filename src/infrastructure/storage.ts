@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
 import type { EventStore } from '../application/ports/event-store';
 import type { LeaseStore } from '../application/ports/lease-store';
 import type { ReadStore } from '../application/ports/read-store';
@@ -19,8 +20,9 @@ export function readStoreFile(dataDir: string): string {
   return join(dataDir, 'read.db');
 }
 
-export function openEventStore(dataDir: string): EventStore {
-  return SqliteEventStore.open(eventStoreFile(dataDir));
+/** With `writer`, appends go through another store's writer thread (SqliteEventStore.shareWriter). */
+export function openEventStore(dataDir: string, options: { writer?: MessagePort } = {}): EventStore {
+  return SqliteEventStore.open(eventStoreFile(dataDir), options.writer ? { writer: options.writer } : {});
 }
 
 export function openReadStore(dataDir: string, file = readStoreFile(dataDir)): ReadStore {
@@ -33,12 +35,13 @@ export function openReadStore(dataDir: string, file = readStoreFile(dataDir)): R
  */
 export async function openConfiguredEventStore(
   config: Pick<AppConfig, 'eventStore' | 'kurrentdbUrl' | 'dataDir'>,
+  options: { writer?: MessagePort } = {},
 ): Promise<EventStore> {
   if (config.eventStore === 'kurrentdb') {
     const { KurrentDbEventStore } = await import('./kurrentdb/kurrentdb-event-store');
     return KurrentDbEventStore.connect(requireUrl(config.kurrentdbUrl, 'KURRENTDB_URL'));
   }
-  return openEventStore(config.dataDir);
+  return openEventStore(config.dataDir, options);
 }
 
 /**

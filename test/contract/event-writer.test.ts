@@ -551,3 +551,92 @@ describe('SqliteEventStore on its writer thread', () => {
     await writer.close();
   });
 });
+
+describe('SqliteEventStore appending through another store’s writer thread (shareWriter)', () => {
+  /** Writer threads started from now on (only a store that owns one starts it). */
+  function countThreads(): () => number {
+    const start = jest.spyOn(EventWriter, 'start');
+    return () => start.mock.calls.length;
+  }
+
+  it("commits both stores' appends on the owner's one thread, each checked against the other's", async () => {
+    const threads = countThreads();
+    const owner = SqliteEventStore.open(file);
+    const client = SqliteEventStore.open(file, { writer: owner.shareWriter() });
+    try {
+      // Sent in the same turn: one transaction takes them in the order they reach the thread.
+      const [mine, theirs] = await Promise.all([
+        owner.append('s-owner', [event('A')], 'no_stream'),
+        client.append('s-client', [event('B')], 'no_stream'),
+      ]);
+      expect([mine.position, theirs.position].sort()).toEqual([1, 2]);
+      await client.append('s-owner', [event('C')], 0);
+
+      const stale = await rejection(owner.append('s-owner', [event('D')], 0));
+      expect(stale).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(stale).toMatchObject({ streamId: 's-owner', expected: 0, actual: 1 });
+      const taken = await rejection(client.append('s-client', [event('E')], 'no_stream'));
+      expect(taken).toBeInstanceOf(WrongExpectedRevisionError);
+
+      expect((await owner.readStream('s-owner')).map((e) => e.type)).toEqual(['A', 'C']);
+      expect((await client.readStream('s-client')).map((e) => e.type)).toEqual(['B']);
+      expect(threads()).toBe(1);
+    } finally {
+      await client.close();
+      await owner.close();
+    }
+  });
+
+  it("retries through the port are recognised as the owner's own would be", async () => {
+    const owner = SqliteEventStore.open(file);
+    const client = SqliteEventStore.open(file, { writer: owner.shareWriter() });
+    try {
+      const once = [event('A'), event('B')];
+      const first = await client.append('s-1', once, 'no_stream');
+      await expect(owner.append('s-1', once, 'no_stream')).resolves.toEqual(first);
+      expect(await owner.readStream('s-1')).toHaveLength(2);
+    } finally {
+      await client.close();
+      await owner.close();
+    }
+  });
+
+  it('a client closing commits what it sent, ends its port only, and refuses its later appends', async () => {
+    const owner = SqliteEventStore.open(file);
+    const client = SqliteEventStore.open(file, { writer: owner.shareWriter() });
+    try {
+      const inFlight = client.append('s-1', [event()], 'no_stream');
+      await nextTurn();
+      const accumulating = client.append('s-1', [event()], 0);
+
+      await client.close();
+
+      await expect(inFlight).resolves.toMatchObject({ nextExpectedRevision: 0 });
+      await expect(accumulating).resolves.toMatchObject({ nextExpectedRevision: 1 });
+      await expect(client.append('s-1', [event()], 1)).rejects.toThrow('closed');
+      await expect(owner.append('s-1', [event()], 1)).resolves.toMatchObject({ position: 3 });
+    } finally {
+      await owner.close();
+    }
+  });
+
+  it("the owner closing ends the thread: the client's later appends are refused, nothing stored", async () => {
+    const owner = SqliteEventStore.open(file);
+    const client = SqliteEventStore.open(file, { writer: owner.shareWriter() });
+    await client.append('s-1', [event()], 'no_stream');
+
+    await owner.close();
+
+    const refused = await rejection(client.append('s-2', [event()], 'no_stream'));
+    expect(refused.message).toMatch(/writer thread exited.*appends are refused/);
+    expect(await client.readStream('s-2')).toEqual([]);
+    expect(await client.readStream('s-1')).toHaveLength(1);
+    await expect(client.close()).resolves.toBeUndefined();
+  });
+
+  it('refuses to share a writer that is closed', async () => {
+    const owner = SqliteEventStore.open(file);
+    await owner.close();
+    expect(() => owner.shareWriter()).toThrow(/closed/);
+  });
+});

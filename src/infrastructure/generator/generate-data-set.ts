@@ -123,7 +123,7 @@ export async function generateDataSet(options: GenerateOptions): Promise<Generat
     cohorts: cohorts.filter((cohort) => cohort.index % threads === t),
   }));
   if (threads === 1) await runLane(lanes[0]!, () => sent(1));
-  else await runLanesOnThreads(lanes, sent);
+  else await runLanesOnThreads(options.dataDir, lanes, sent);
   options.onProgress?.({ phase: 'load', done: commands, total });
   const loadSeconds = seconds(started);
 

@@ -1,12 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import { CommandBus, type ICommand } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
+import type { MessagePort } from 'node:worker_threads';
 import { derivedId, type CommandContext } from '../../application/command-context';
 import type { WriteResult } from '../../application/write-result';
 import type { Actor } from '../../domain/actor';
 import { AppModule } from '../app.module';
 import { loadConfig } from '../config/config';
 import { startModuleThread } from '../sqlite/module-thread';
+import { SqliteEventStore } from '../sqlite/sqlite-event-store';
+import { eventStoreFile } from '../storage';
 import { JOURNEY, type Cohort, type World } from './journey';
 
 /** Workers who go through the journey together (a class, a batch). */
@@ -18,6 +21,8 @@ export interface Lane {
   readonly seed: string;
   readonly concurrency: number;
   readonly cohorts: readonly Cohort[];
+  /** Appends go through the writer thread behind this port (runLanesOnThreads: one for every lane). */
+  readonly eventWriter?: MessagePort;
 }
 
 /** What a lane's thread tells (generator-lane.worker.ts). */
@@ -34,12 +39,17 @@ const TELL_EVERY = 500;
  * projections not followed (the read models are rebuilt once at the end). Every cohort in flight keeps
  * its certificates', training records' and session's streams in the processor's memory.
  */
-export function loadContext(dataDir: string, concurrency: number): Promise<INestApplicationContext> {
+export function loadContext(
+  dataDir: string,
+  concurrency: number,
+  eventWriter?: MessagePort,
+): Promise<INestApplicationContext> {
   return NestFactory.createApplicationContext(
     AppModule.register({
       config: { ...loadConfig({}), dataDir },
       followProjections: false,
       streamMemory: concurrency * (COHORT_SIZE * 3 + 1) * 2,
+      ...(eventWriter ? { eventWriter } : {}),
     }),
     { logger: false },
   );
@@ -47,7 +57,7 @@ export function loadContext(dataDir: string, concurrency: number): Promise<INest
 
 /** Runs a lane's cohorts through the journey on this thread; `sent` is told of every command. */
 export async function runLane(lane: Lane, sent: () => void): Promise<void> {
-  const app = await loadContext(lane.dataDir, lane.concurrency);
+  const app = await loadContext(lane.dataDir, lane.concurrency, lane.eventWriter);
   try {
     const world = makeWorld(app.get(CommandBus), lane.seed, sent);
     let next = 0;
@@ -64,19 +74,33 @@ export async function runLane(lane: Lane, sent: () => void): Promise<void> {
 }
 
 /**
- * Runs the lanes on threads of their own, each with its own application (so its own event writer):
- * the command handling of one thread kept one core busy and the other mostly idle. Settles once
- * every lane is done; the first failure stops them all.
+ * Runs the lanes on threads of their own, each with its own application: the command handling of one
+ * thread kept one core busy and the other mostly idle. Their appends all go through one writer thread
+ * (this thread's event store's), committed together: with a writer each, the writers took the file's
+ * write lock in turn, held it nearly all the time between them (each commit emptying the others' page
+ * caches), and three lanes loaded no faster than one. Settles once every lane is done; the first
+ * failure stops them all.
  */
 export async function runLanesOnThreads(
-  lanes: readonly Lane[],
+  dataDir: string,
+  lanes: readonly Omit<Lane, 'eventWriter'>[],
   sent: (commands: number) => void,
 ): Promise<void> {
-  const threads = lanes.map((lane) => startModuleThread(__dirname, 'generator-lane.worker', lane));
+  const eventStore = SqliteEventStore.open(eventStoreFile(dataDir));
   try {
-    await Promise.all(threads.map((thread) => laneFinished(thread, sent)));
+    const threads = lanes.map((lane) => {
+      const eventWriter = eventStore.shareWriter();
+      const data: Lane = { ...lane, eventWriter };
+      return startModuleThread(__dirname, 'generator-lane.worker', data, undefined, [eventWriter]);
+    });
+    try {
+      await Promise.all(threads.map((thread) => laneFinished(thread, sent)));
+    } finally {
+      await Promise.all(threads.map((thread) => thread.terminate()));
+    }
   } finally {
-    await Promise.all(threads.map((thread) => thread.terminate()));
+    // Last: its writer thread commits for every lane.
+    await eventStore.close();
   }
 }
 

@@ -1,11 +1,11 @@
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import {
   type AppendRequest,
   type Appended,
   EVENT_STORE_ERRORS,
   type WriterData,
 } from './event-writer-protocol';
-import { startWriterModule, ThreadWriter, type WriterThread } from './writer-thread';
+import { startWriterModule, ThreadWriter, writerThreadOverPort, type WriterThread } from './writer-thread';
 
 export type { WriterThread } from './writer-thread';
 
@@ -35,6 +35,16 @@ export class EventWriter {
 
   static start(data: WriterData): EventWriter {
     return new EventWriter(() => startWriterThread(data));
+  }
+
+  /** Appends through another store's writer thread, over a port it shared (see `share`). */
+  static overPort(port: MessagePort): EventWriter {
+    return new EventWriter(() => writerThreadOverPort(port));
+  }
+
+  /** A port for another thread's store to append through this writer's thread (ThreadWriter.share). */
+  share(): MessagePort {
+    return this.writer.share();
   }
 
   /** Settles once the append's group has committed: with its answer, or its own error. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { type ResourceLimits, type TransferListItem, Worker } from 'node:worker_threads';
 
 /**
  * Starts `<directory>/<name>` in a worker thread. From the compiled dist/ the thread runs the compiled
@@ -10,8 +10,13 @@ export function startModuleThread(
   name: string,
   workerData: unknown,
   resourceLimits?: ResourceLimits,
+  /** Ports (or other transferables) inside `workerData`, handed over to the thread. */
+  transferList?: readonly TransferListItem[],
 ): Worker {
-  const limits = resourceLimits ? { resourceLimits } : {};
+  const limits = {
+    ...(resourceLimits ? { resourceLimits } : {}),
+    ...(transferList ? { transferList: [...transferList] } : {}),
+  };
   const start = (execArgv: string[]): Worker => {
     if (__filename.endsWith('.js')) {
       return new Worker(join(directory, `${name}.js`), { execArgv, workerData, ...limits });

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { MessagePort } from 'node:worker_threads';
 import type {
   AppendResult,
   EventStore,
@@ -127,7 +128,11 @@ export class SqliteEventStore implements EventStore {
       .pluck();
   }
 
-  static open(file: string): SqliteEventStore {
+  /**
+   * With `writer`, a port another store shared (`shareWriter`), appends go through that store's
+   * writer thread instead of one of this store's own.
+   */
+  static open(file: string, options: { readonly writer?: MessagePort } = {}): SqliteEventStore {
     const db = openDatabase(file);
     try {
       // Commands read the streams they decide on, mostly recent ones: keep those pages in memory.
@@ -140,7 +145,10 @@ export class SqliteEventStore implements EventStore {
           if (!hasEventLog(db)) db.exec(EVENT_FILE_SCHEMA);
         }).immediate();
       }
-      return new SqliteEventStore(db, EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB }));
+      const writer = options.writer
+        ? EventWriter.overPort(options.writer)
+        : EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB });
+      return new SqliteEventStore(db, writer);
     } catch (error) {
       db.close();
       throw error;
@@ -211,6 +219,15 @@ export class SqliteEventStore implements EventStore {
       }
       if (batch.length < SUBSCRIPTION_BATCH) await this.waitForAppend(seen, signal);
     }
+  }
+
+  /**
+   * A port for a store on another thread (`open(file, { writer })`) to append through this store's
+   * writer thread, in the same transactions: the data generator's lanes share one writer. This store
+   * must be closed after those that use the port.
+   */
+  shareWriter(): MessagePort {
+    return this.writer.share();
   }
 
   async headPosition(): Promise<number> {

@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads';
+import { type MessagePort, parentPort } from 'node:worker_threads';
 import type { UnitOutcome } from './group-commit';
 import type { ErrorCodec, FromWriterThread, ToWriterThread } from './writer-thread-protocol';
 
@@ -15,17 +15,24 @@ export interface GroupWriter<Unit, Value> {
  * committing are committed together, in one transaction (each unit still in its own savepoint, in the
  * order sent), and answered one by one, in order. An error while opening, or any other uncaught
  * error, ends the thread; the main thread then refuses further units.
+ *
+ * Its owner may connect other stores (other threads) over ports of their own ('connect'): their
+ * groups join the same transactions, so one connection writes for all of them. Separate writers on
+ * one file take SQLite's write lock in turn, and each commit of one empties the others' page caches.
  */
 export function serveWriterThread<Unit, Value>(
   open: () => GroupWriter<Unit, Value>,
   errors: ErrorCodec,
 ): void {
-  const port = parentPort;
-  if (!port) throw new Error('a writer thread runs in a worker thread (see writer-thread.ts)');
+  const owner = parentPort;
+  if (!owner) throw new Error('a writer thread runs in a worker thread (see writer-thread.ts)');
   const writer = open();
-  port.postMessage({ type: 'ready' } satisfies FromWriterThread<Value>);
 
-  let waiting: (readonly Unit[])[] = [];
+  /** Groups to commit next, each with the port that answers it. */
+  let waiting: { readonly port: MessagePort; readonly units: readonly Unit[] }[] = [];
+  const clients = new Set<MessagePort>();
+  /** Clients that asked to close: answered after the commit of what they sent before. */
+  const leaving = new Set<MessagePort>();
   let closing = false;
   let scheduled = false;
 
@@ -34,24 +41,53 @@ export function serveWriterThread<Unit, Value>(
     const groups = waiting;
     waiting = [];
     if (groups.length > 0) {
-      for (const answer of commitTogether(writer, groups, errors)) port.postMessage(answer);
+      const answers = commitTogether(
+        writer,
+        groups.map((group) => group.units),
+        errors,
+      );
+      groups.forEach((group, i) => group.port.postMessage(answers[i]));
     }
+    for (const client of leaving) {
+      clients.delete(client);
+      sayClosed(client);
+    }
+    leaving.clear();
     if (closing) {
       writer.close();
-      port.postMessage({ type: 'closed' } satisfies FromWriterThread<Value>);
-      port.close();
+      // Without 'closed': to a client still connected this is its writer thread ending.
+      for (const client of clients) client.close();
+      sayClosed(owner);
     }
   };
 
-  port.on('message', (message: ToWriterThread<Unit>) => {
-    if (message.type === 'close') closing = true;
-    else waiting.push(message.units);
-    // After every message already received: they all go into the next transaction.
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(commitWaiting);
-    }
-  });
+  const serve = (port: MessagePort, isOwner: boolean): void => {
+    port.postMessage({ type: 'ready' } satisfies FromWriterThread<Value>);
+    port.on('message', (message: ToWriterThread<Unit>) => {
+      if (message.type === 'connect') {
+        if (isOwner) {
+          clients.add(message.port);
+          serve(message.port, false);
+        }
+        return;
+      }
+      if (message.type === 'close') {
+        if (isOwner) closing = true;
+        else leaving.add(port);
+      } else waiting.push({ port, units: message.units });
+      // After every message already received: they all go into the next transaction.
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(commitWaiting);
+      }
+    });
+  };
+  serve(owner, true);
+}
+
+function sayClosed(port: MessagePort): void {
+  port.postMessage({ type: 'closed' } satisfies FromWriterThread<never>);
+  port.close();
 }
 
 /** One transaction for several groups; one answer per group, in order. */

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { MessagePort } from 'node:worker_threads';
 
 /**
  * What a store's main thread (writer-thread.ts) and its writer thread (writer-thread-loop.ts) say to
@@ -12,6 +13,12 @@ export type ToWriterThread<Unit> =
    * any other groups the thread has received by then; answered by one message of its own.
    */
   | { readonly type: 'group'; readonly units: readonly Unit[] }
+  /**
+   * From the thread's owner only: serve another store over this port (the port transferred with the
+   * message), speaking this same protocol, its groups committed in the same transactions as the
+   * owner's. A client's 'close' ends only its port.
+   */
+  | { readonly type: 'connect'; readonly port: MessagePort }
   /** Close the connection and answer 'closed'; nothing follows. */
   | { readonly type: 'close' };
 

@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type TransferListItem, type Worker } from 'node:worker_threads';
 import { startModuleThread } from './module-thread';
 import type { ErrorCodec, FromWriterThread, ToWriterThread } from './writer-thread-protocol';
 
@@ -12,6 +12,30 @@ export type WriterThread = Pick<Worker, 'postMessage' | 'on' | 'ref' | 'unref' |
  */
 export function startWriterModule(directory: string, name: string, workerData: unknown): Worker {
   return startModuleThread(directory, name, workerData, { maxYoungGenerationSizeMb: 8 });
+}
+
+/**
+ * Another store's writer thread, reached over a port it gave (ThreadWriter.share): the same protocol,
+ * the port's closing standing for the thread's exit (the thread ended, or closed this port).
+ */
+export function writerThreadOverPort(port: MessagePort): WriterThread {
+  const thread = {
+    postMessage: (value: unknown, transferList?: readonly TransferListItem[]) =>
+      port.postMessage(value, transferList),
+    on(event: string, listener: (value: unknown) => void) {
+      if (event === 'message') port.on('message', listener);
+      else if (event === 'exit') port.on('close', () => listener(0));
+      // A port has no 'error': a thread that fails closes it.
+      return thread;
+    },
+    ref: () => port.ref(),
+    unref: () => port.unref(),
+    terminate: async () => {
+      port.close();
+      return 0;
+    },
+  };
+  return thread as unknown as WriterThread;
 }
 
 /** How a ThreadWriter's errors name its thread and its work. */
@@ -79,6 +103,21 @@ export class ThreadWriter<Unit, Value> {
       this.updateRef();
       if (!this.scheduled) this.sendOnNextTurn();
     });
+  }
+
+  /**
+   * A port through which a store on another thread (`writerThreadOverPort`) has its units committed by
+   * this writer's thread, in the same transactions as this one's: one connection writing the file
+   * instead of several taking its write lock in turn. This writer must close last: its closing ends
+   * the thread, and with it every port it gave.
+   */
+  share(): MessagePort {
+    if (!this.failure && !this.closing) this.thread ??= this.attach();
+    if (!this.thread || this.failure) throw this.failure ?? new Error(`${this.labels.thread} is closed`);
+    if (this.closing) throw new Error(`${this.labels.thread} is closed`);
+    const { port1, port2 } = new MessageChannel();
+    this.thread.postMessage({ type: 'connect', port: port1 } satisfies ToWriterThread<Unit>, [port1]);
+    return port2;
   }
 
   /** Commits what is pending, waits for the answers, then closes the thread's connection and ends it. */
