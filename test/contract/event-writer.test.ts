@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -536,6 +536,31 @@ describe('SqliteEventStore on its writer thread', () => {
     expect(await store.readStream('s-3')).toEqual([]);
     expect((await store.readStream('s-1')).length).toBeGreaterThanOrEqual(1);
     await expect(store.close()).resolves.toBeUndefined();
+  });
+
+  it('lets the log grow to walAutocheckpointPages before the writer copies it into the file', async () => {
+    /** The write-ahead log's size, in pages, after ~3,000 pages of appends (no checkpointer here). */
+    const logPagesAfterLoad = async (options: { walAutocheckpointPages?: number }): Promise<number> => {
+      const path = join(dir, `${randomUUID()}.sqlite`);
+      const store = SqliteEventStore.open(path, options);
+      try {
+        const page = 'x'.repeat(3500);
+        for (let group = 0; group < 60; group++) {
+          await Promise.all(
+            Array.from({ length: 50 }, (_, i) =>
+              store.append(`s-${group}-${i}`, [eventToAppend('Big', { page })], 'no_stream'),
+            ),
+          );
+        }
+        return statSync(`${path}-wal`).size / 4096;
+      } finally {
+        await store.close();
+      }
+    };
+
+    // SQLite's default: the writer copies the log at 1,000 pages and starts it over.
+    expect(await logPagesAfterLoad({})).toBeLessThan(1500);
+    expect(await logPagesAfterLoad({ walAutocheckpointPages: 10_000 })).toBeGreaterThan(2500);
   });
 
   it('refuses appends clearly when the thread cannot open the file', async () => {

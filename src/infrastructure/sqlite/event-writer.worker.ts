@@ -15,9 +15,12 @@ import { serveWriterThread } from './writer-thread-loop';
  * answering once the COMMIT is durable.
  */
 serveWriterThread<AppendRequest, Appended>(() => {
-  const { file, cacheKib } = workerData as WriterData;
+  const { file, cacheKib, walAutocheckpointPages } = workerData as WriterData;
   const db = openDatabase(file);
   db.pragma(`cache_size = -${cacheKib}`);
+  if (walAutocheckpointPages !== undefined) {
+    db.pragma(`wal_autocheckpoint = ${Math.floor(walAutocheckpointPages)}`);
+  }
   const appender = new EventAppender(db);
   return { writeGroup: (appends) => appender.appendGroup(appends), close: () => db.close() };
 }, EVENT_STORE_ERRORS);

@@ -73,6 +73,23 @@ function toStoredEvents(rows: readonly EventRow[]): StoredEvent[] {
   });
 }
 
+export interface SqliteEventStoreOptions {
+  /**
+   * A port another store shared (`shareWriter`): appends go through that store's writer thread
+   * instead of one of this store's own.
+   */
+  readonly writer?: MessagePort;
+  /**
+   * For a bulk load (the data generator): the write-ahead log may grow to this many pages before a
+   * commit copies it into the file itself (SQLite's default is 1,000; the WAL checkpointer thread
+   * copies it beside the writer every 200 ms, but under the generator's load the log outgrew 1,000
+   * pages first). The pages that every group of appends changes (the ends of the table and its
+   * indexes) are then copied once per 10,000 pages of log instead of once per 1,000. Not for the
+   * service: a commit that does copy a long log holds up every append behind it.
+   */
+  readonly walAutocheckpointPages?: number;
+}
+
 /**
  * Event store on one SQLite file, with its writes on a thread of their own. The main thread keeps a
  * connection for reads; appends go to a writer thread (EventWriter, event-writer.worker.ts) with its
@@ -128,11 +145,7 @@ export class SqliteEventStore implements EventStore {
       .pluck();
   }
 
-  /**
-   * With `writer`, a port another store shared (`shareWriter`), appends go through that store's
-   * writer thread instead of one of this store's own.
-   */
-  static open(file: string, options: { readonly writer?: MessagePort } = {}): SqliteEventStore {
+  static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     const db = openDatabase(file);
     try {
       // Commands read the streams they decide on, mostly recent ones: keep those pages in memory.
@@ -145,9 +158,14 @@ export class SqliteEventStore implements EventStore {
           if (!hasEventLog(db)) db.exec(EVENT_FILE_SCHEMA);
         }).immediate();
       }
-      const writer = options.writer
-        ? EventWriter.overPort(options.writer)
-        : EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB });
+      const { writer: port, walAutocheckpointPages } = options;
+      const writer = port
+        ? EventWriter.overPort(port)
+        : EventWriter.start({
+            file,
+            cacheKib: WRITER_CACHE_KIB,
+            ...(walAutocheckpointPages === undefined ? {} : { walAutocheckpointPages }),
+          });
       return new SqliteEventStore(db, writer);
     } catch (error) {
       db.close();
