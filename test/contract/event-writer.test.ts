@@ -538,29 +538,49 @@ describe('SqliteEventStore on its writer thread', () => {
     await expect(store.close()).resolves.toBeUndefined();
   });
 
-  it('lets the log grow to walAutocheckpointPages before the writer copies it into the file', async () => {
-    /** The write-ahead log's size, in pages, after ~3,000 pages of appends (no checkpointer here). */
-    const logPagesAfterLoad = async (options: { walAutocheckpointPages?: number }): Promise<number> => {
+  it('in a bulk load, lets the log grow to 10,000 pages, and closing leaves every event in the file', async () => {
+    /**
+     * ~3,000 pages of appends (no checkpointer here): the log's size in pages before closing, what
+     * closing leaves of it while another connection keeps the file open, and the events stored.
+     */
+    const load = async (options: { bulkLoad?: boolean }) => {
       const path = join(dir, `${randomUUID()}.sqlite`);
       const store = SqliteEventStore.open(path, options);
+      const page = 'x'.repeat(3500);
+      const reader = new Database(path, { readonly: true });
       try {
-        const page = 'x'.repeat(3500);
-        for (let group = 0; group < 60; group++) {
-          await Promise.all(
-            Array.from({ length: 50 }, (_, i) =>
-              store.append(`s-${group}-${i}`, [eventToAppend('Big', { page })], 'no_stream'),
-            ),
-          );
+        let logPages: number;
+        try {
+          for (let group = 0; group < 60; group++) {
+            await Promise.all(
+              Array.from({ length: 50 }, (_, i) =>
+                store.append(`s-${group}-${i}`, [eventToAppend('Big', { page })], 'no_stream'),
+              ),
+            );
+          }
+          logPages = statSync(`${path}-wal`).size / 4096;
+          // Opened (lazily, by a read): the store's closing is not the file's last.
+          reader.prepare('SELECT COUNT(*) FROM events').pluck().get();
+        } finally {
+          await store.close();
         }
-        return statSync(`${path}-wal`).size / 4096;
+        const logPagesLeft = statSync(`${path}-wal`).size / 4096;
+        const events = reader.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+        return { logPages, logPagesLeft, events };
       } finally {
-        await store.close();
+        reader.close();
       }
     };
 
     // SQLite's default: the writer copies the log at 1,000 pages and starts it over.
-    expect(await logPagesAfterLoad({})).toBeLessThan(1500);
-    expect(await logPagesAfterLoad({ walAutocheckpointPages: 10_000 })).toBeGreaterThan(2500);
+    const usual = await load({});
+    expect(usual.logPages).toBeLessThan(1500);
+    expect(usual.logPagesLeft).toBeGreaterThan(0);
+    const bulk = await load({ bulkLoad: true });
+    expect(bulk.logPages).toBeGreaterThan(2500);
+    // Copied into the file and emptied (TRUNCATE) by the writer's closing.
+    expect(bulk.logPagesLeft).toBe(0);
+    expect([usual.events, bulk.events]).toEqual([3000, 3000]);
   });
 
   it('refuses appends clearly when the thread cannot open the file', async () => {

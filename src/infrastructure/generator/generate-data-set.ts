@@ -9,7 +9,7 @@ import { rebuildReadModels } from '../rebuild';
 import { eventStoreFile, openEventStore, openReadStore } from '../storage';
 import { makeAgencies, workersPerAgency, type AgencySpec } from './agencies';
 import { JOURNEY, type Cohort, type Member } from './journey';
-import { COHORT_SIZE, loadContext, makeWorld, runLane, runLanesOnThreads, type Lane } from './lanes';
+import { COHORT_SIZE, loadContext, makeWorld, runLanes, type Lane } from './lanes';
 import { PeopleMaker } from './people';
 import { assignFates, FATES, planDataSet, type DataSetPlan } from './plan';
 import { Random } from './random';
@@ -122,8 +122,7 @@ export async function generateDataSet(options: GenerateOptions): Promise<Generat
     concurrency: Math.ceil(concurrency / threads),
     cohorts: cohorts.filter((cohort) => cohort.index % threads === t),
   }));
-  if (threads === 1) await runLane(lanes[0]!, () => sent(1));
-  else await runLanesOnThreads(options.dataDir, lanes, sent);
+  await runLanes(options.dataDir, lanes, sent);
   options.onProgress?.({ phase: 'load', done: commands, total });
   const loadSeconds = seconds(started);
 

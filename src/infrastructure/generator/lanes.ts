@@ -31,13 +31,6 @@ export type FromLane =
   | { readonly type: 'done' }
   | { readonly type: 'failed'; readonly message: string; readonly stack?: string };
 
-/**
- * The lanes' writer lets the write-ahead log grow to this many pages (40 MB) before copying it into
- * the event file (see SqliteEventStoreOptions). The whole city, alternating (two pairs): loaded in
- * 90.2 / 88.1 s against 103.1 / 101.8 s with SQLite's 1,000.
- */
-const BULK_WAL_AUTOCHECKPOINT_PAGES = 10_000;
-
 /** How often a lane tells how many commands it has sent. */
 const TELL_EVERY = 500;
 
@@ -81,22 +74,26 @@ export async function runLane(lane: Lane, sent: () => void): Promise<void> {
 }
 
 /**
- * Runs the lanes on threads of their own, each with its own application: the command handling of one
- * thread kept one core busy and the other mostly idle. Their appends all go through one writer thread
- * (this thread's event store's), committed together: with a writer each, the writers took the file's
- * write lock in turn, held it nearly all the time between them (each commit emptying the others' page
- * caches), and three lanes loaded no faster than one. Settles once every lane is done; the first
- * failure stops them all.
+ * Runs the lanes, one on this thread or each on a thread of its own with its own application (the
+ * command handling of one thread kept one core busy and the other mostly idle). Every lane appends
+ * through one writer thread, opened here for a bulk load (see SqliteEventStoreOptions: the data set
+ * is made anew if the machine fails), and the groups of all lanes are committed together. With a
+ * writer each, the lanes' writers took the file's write lock in turn, held it nearly all the time
+ * between them (each commit emptying the others' page caches), and three lanes loaded no faster than
+ * one. Settles once every lane is done, everything committed and synced; the first failure stops
+ * them all.
  */
-export async function runLanesOnThreads(
+export async function runLanes(
   dataDir: string,
   lanes: readonly Omit<Lane, 'eventWriter'>[],
   sent: (commands: number) => void,
 ): Promise<void> {
-  const eventStore = SqliteEventStore.open(eventStoreFile(dataDir), {
-    walAutocheckpointPages: BULK_WAL_AUTOCHECKPOINT_PAGES,
-  });
+  const eventStore = SqliteEventStore.open(eventStoreFile(dataDir), { bulkLoad: true });
   try {
+    if (lanes.length === 1) {
+      await runLane({ ...lanes[0]!, eventWriter: eventStore.shareWriter() }, () => sent(1));
+      return;
+    }
     const threads = lanes.map((lane) => {
       const eventWriter = eventStore.shareWriter();
       const data: Lane = { ...lane, eventWriter };
@@ -108,7 +105,7 @@ export async function runLanesOnThreads(
       await Promise.all(threads.map((thread) => thread.terminate()));
     }
   } finally {
-    // Last: its writer thread commits for every lane.
+    // Last: its writer thread commits for every lane, and syncs the whole log into the file.
     await eventStore.close();
   }
 }

@@ -18,11 +18,8 @@ export interface WriterData {
   readonly file: string;
   /** Page cache of the write connection, in KiB. */
   readonly cacheKib: number;
-  /**
-   * Pages in the write-ahead log at which a commit copies the log into the file itself (SQLite's
-   * `wal_autocheckpoint`; its default, 1,000, when not given). See SqliteEventStoreOptions.
-   */
-  readonly walAutocheckpointPages?: number;
+  /** A bulk load: see SqliteEventStoreOptions. */
+  readonly bulkLoad?: boolean;
 }
 
 /** One event as it is stored: data and metadata are already JSON (encoded on the main thread). */

@@ -80,14 +80,16 @@ export interface SqliteEventStoreOptions {
    */
   readonly writer?: MessagePort;
   /**
-   * For a bulk load (the data generator): the write-ahead log may grow to this many pages before a
-   * commit copies it into the file itself (SQLite's default is 1,000; the WAL checkpointer thread
-   * copies it beside the writer every 200 ms, but under the generator's load the log outgrew 1,000
-   * pages first). The pages that every group of appends changes (the ends of the table and its
-   * indexes) are then copied once per 10,000 pages of log instead of once per 1,000. Not for the
-   * service: a commit that does copy a long log holds up every append behind it.
+   * For a bulk load into a new file (the data generator), whose loss is made good by loading again:
+   * - each commit is written to the log without waiting for the disk (synchronous=NORMAL): it
+   *   survives a crash of the process, not of the machine;
+   * - the log grows to 10,000 pages before a commit copies it into the file (SQLite's default is
+   *   1,000; the WAL checkpointer thread did not keep the generator's log below that);
+   * - closing copies the whole log into the file and syncs both, so the loaded file is durable.
+   * Not for the service: there an answered append is on disk, and a commit that copies a long log
+   * holds up every append behind it.
    */
-  readonly walAutocheckpointPages?: number;
+  readonly bulkLoad?: boolean;
 }
 
 /**
@@ -158,14 +160,10 @@ export class SqliteEventStore implements EventStore {
           if (!hasEventLog(db)) db.exec(EVENT_FILE_SCHEMA);
         }).immediate();
       }
-      const { writer: port, walAutocheckpointPages } = options;
+      const { writer: port, bulkLoad } = options;
       const writer = port
         ? EventWriter.overPort(port)
-        : EventWriter.start({
-            file,
-            cacheKib: WRITER_CACHE_KIB,
-            ...(walAutocheckpointPages === undefined ? {} : { walAutocheckpointPages }),
-          });
+        : EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB, ...(bulkLoad ? { bulkLoad } : {}) });
       return new SqliteEventStore(db, writer);
     } catch (error) {
       db.close();
