@@ -604,11 +604,23 @@ describe('SqliteEventStore appending through another store’s writer thread (sh
     return () => start.mock.calls.length;
   }
 
-  it("commits both stores' appends on the owner's one thread, each checked against the other's", async () => {
-    const threads = countThreads();
+  /** A store, and another appending through its writer; both closed afterwards, the owner last. */
+  async function sharing(
+    test: (owner: SqliteEventStore, client: SqliteEventStore) => Promise<void>,
+  ): Promise<void> {
     const owner = SqliteEventStore.open(file);
     const client = SqliteEventStore.open(file, { writer: owner.shareWriter() });
     try {
+      await test(owner, client);
+    } finally {
+      await client.close();
+      await owner.close();
+    }
+  }
+
+  it("commits both stores' appends on the owner's one thread, each checked against the other's", async () => {
+    const threads = countThreads();
+    await sharing(async (owner, client) => {
       // Sent in the same turn: one transaction takes them in the order they reach the thread.
       const [mine, theirs] = await Promise.all([
         owner.append('s-owner', [event('A')], 'no_stream'),
@@ -626,24 +638,16 @@ describe('SqliteEventStore appending through another store’s writer thread (sh
       expect((await owner.readStream('s-owner')).map((e) => e.type)).toEqual(['A', 'C']);
       expect((await client.readStream('s-client')).map((e) => e.type)).toEqual(['B']);
       expect(threads()).toBe(1);
-    } finally {
-      await client.close();
-      await owner.close();
-    }
+    });
   });
 
   it("retries through the port are recognised as the owner's own would be", async () => {
-    const owner = SqliteEventStore.open(file);
-    const client = SqliteEventStore.open(file, { writer: owner.shareWriter() });
-    try {
+    await sharing(async (owner, client) => {
       const once = [event('A'), event('B')];
       const first = await client.append('s-1', once, 'no_stream');
       await expect(owner.append('s-1', once, 'no_stream')).resolves.toEqual(first);
       expect(await owner.readStream('s-1')).toHaveLength(2);
-    } finally {
-      await client.close();
-      await owner.close();
-    }
+    });
   });
 
   it('a client closing commits what it sent, ends its port only, and refuses its later appends', async () => {

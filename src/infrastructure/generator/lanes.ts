@@ -21,7 +21,7 @@ export interface Lane {
   readonly seed: string;
   readonly concurrency: number;
   readonly cohorts: readonly Cohort[];
-  /** Appends go through the writer thread behind this port (runLanesOnThreads: one for every lane). */
+  /** Appends go through the writer thread behind this port (runLanes: one for every lane). */
   readonly eventWriter?: MessagePort;
 }
 

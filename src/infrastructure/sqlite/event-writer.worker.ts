@@ -19,7 +19,8 @@ const BULK_LOAD_WAL_PAGES = 10_000;
 /**
  * The event store's writer thread (started by event-writer.ts): owns the write connection to the
  * event file and commits each group of appends it is sent in one transaction (EventAppender),
- * answering once the COMMIT is durable.
+ * answering once the COMMIT is durable (in a bulk load, once it is written: see
+ * SqliteEventStoreOptions).
  */
 serveWriterThread<AppendRequest, Appended>(() => {
   const { file, cacheKib, bulkLoad } = workerData as WriterData;

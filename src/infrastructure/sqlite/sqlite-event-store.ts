@@ -75,8 +75,8 @@ function toStoredEvents(rows: readonly EventRow[]): StoredEvent[] {
 
 export interface SqliteEventStoreOptions {
   /**
-   * A port another store shared (`shareWriter`): appends go through that store's writer thread
-   * instead of one of this store's own.
+   * A port another store of the same file shared (`shareWriter`): appends go through that store's
+   * writer thread instead of one of this store's own.
    */
   readonly writer?: MessagePort;
   /**
