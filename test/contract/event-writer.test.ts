@@ -30,6 +30,7 @@ import { withoutHeapFlags, withoutTsNodeHooks } from '../../src/infrastructure/s
 import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { eventToAppend } from '../support/events';
+import { statementPrototype } from '../support/sqlite-statements';
 
 let dir: string;
 let file: string;
@@ -65,14 +66,6 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected the promise to reject');
-}
-
-/** The prototype of better-sqlite3's statements, to watch or break what they run in this thread. */
-function statementPrototype(): Database.Statement {
-  const probe = new Database(':memory:');
-  const prototype = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
-  probe.close();
-  return prototype;
 }
 
 /** The groups sent to writer threads from now on, as the number of appends in each. */

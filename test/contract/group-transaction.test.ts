@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GroupTransaction } from '../../src/infrastructure/sqlite/group-commit';
 import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
+import { statementPrototype } from '../support/sqlite-statements';
 
 /** The SQL of every statement run on any connection from now on. */
 function watchStatements(): () => string[] {
-  const probe = new Database(':memory:');
-  const prototype = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
-  probe.close();
-  const run = jest.spyOn(prototype, 'run');
+  const run = jest.spyOn(statementPrototype(), 'run');
   return () => run.mock.contexts.map((statement) => (statement as Database.Statement).source);
 }
 

@@ -116,7 +116,7 @@ export async function generateDataSet(options: GenerateOptions): Promise<Generat
   // Every id derives from the seed and the cohort or member, whichever thread sends the command.
   const threads = Math.max(1, options.threads ?? defaultThreads(total));
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const lanes: Lane[] = Array.from({ length: threads }, (_, t) => ({
+  const lanes: Omit<Lane, 'eventWriter'>[] = Array.from({ length: threads }, (_, t) => ({
     dataDir: options.dataDir,
     seed,
     concurrency: Math.ceil(concurrency / threads),

@@ -22,7 +22,7 @@ export interface Lane {
   readonly concurrency: number;
   readonly cohorts: readonly Cohort[];
   /** Appends go through the writer thread behind this port (runLanes: one for every lane). */
-  readonly eventWriter?: MessagePort;
+  readonly eventWriter: MessagePort;
 }
 
 /** What a lane's thread tells (generator-lane.worker.ts). */

@@ -113,8 +113,9 @@ export class ThreadWriter<Unit, Value> {
    */
   share(): MessagePort {
     if (!this.failure && !this.closing) this.thread ??= this.attach();
-    if (!this.thread || this.failure) throw this.failure ?? new Error(`${this.labels.thread} is closed`);
-    if (this.closing) throw new Error(`${this.labels.thread} is closed`);
+    // A thread that could not start has set `failure`.
+    if (this.failure) throw this.failure;
+    if (this.closing || !this.thread) throw new Error(`${this.labels.thread} is closed`);
     const { port1, port2 } = new MessageChannel();
     this.thread.postMessage({ type: 'connect', port: port1 } satisfies ToWriterThread<Unit>, [port1]);
     return port2;
