@@ -22,12 +22,14 @@ import {
 import {
   type AppendOutcome,
   type AppendRequest,
+  type Appended,
   eventEncoder,
   EVENT_STORE_ERRORS,
   type ToWriter,
 } from '../../src/infrastructure/sqlite/event-writer-protocol';
 import { withoutHeapFlags, withoutTsNodeHooks } from '../../src/infrastructure/sqlite/module-thread';
 import { openDatabase } from '../../src/infrastructure/sqlite/open-database';
+import type { UnitOutcome } from '../../src/infrastructure/sqlite/group-commit';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { eventToAppend } from '../support/events';
 import { statementPrototype } from '../support/sqlite-statements';
@@ -171,6 +173,128 @@ describe('EventAppender: what the writer thread runs, here in this thread', () =
 
     expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(0);
     expect(appender.appendGroup([request('a')])[0]).toMatchObject({ ok: true, value: [{ written: true }] });
+  });
+});
+
+describe('EventAppender keeping the streams it committed to (StreamTails)', () => {
+  let db: Database.Database;
+  let stream: string;
+
+  beforeEach(async () => {
+    await SqliteEventStore.open(file).close();
+    db = openDatabase(file);
+    stream = `worker-${randomUUID()}`;
+  });
+
+  afterEach(() => {
+    db.close();
+  });
+
+  /** The SQL of every statement the appender reads with (get/all) while `work` runs. */
+  function readsDuring(work: () => void): string[] {
+    const prototype = statementPrototype();
+    const reads = [jest.spyOn(prototype, 'get'), jest.spyOn(prototype, 'all')];
+    try {
+      work();
+      return reads.flatMap((read) =>
+        read.mock.contexts.map((statement) => (statement as Database.Statement).source),
+      );
+    } finally {
+      for (const read of reads) read.mockRestore();
+    }
+  }
+
+  it('appends again to a stream it committed to without reading the stream from the file', () => {
+    const appender = new EventAppender(db);
+    appender.appendGroup([request(stream)]);
+
+    let outcome: unknown;
+    const reads = readsDuring(() => (outcome = appender.appendGroup([request(stream, 0)])[0]));
+
+    expect(outcome).toMatchObject({
+      ok: true,
+      value: [{ result: { nextExpectedRevision: 1 }, written: true }],
+    });
+    expect(reads).toEqual(['PRAGMA data_version']);
+    const revisions = db.prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY position').pluck();
+    expect(revisions.all(stream)).toEqual([0, 1]);
+  });
+
+  it("sees another connection's appends to a stream it keeps, and checks revisions against them", () => {
+    const appender = new EventAppender(db);
+    const other = openDatabase(file);
+    try {
+      appender.appendGroup([request(stream)]);
+      expect(new EventAppender(other).appendGroup([request(stream, 0)])[0]).toMatchObject({ ok: true });
+
+      const [stale] = appender.appendGroup([request(stream, 0)]);
+      const [current] = appender.appendGroup([request(stream, 1)]);
+
+      expect(stale).toMatchObject({ ok: false, error: expect.any(WrongExpectedRevisionError) });
+      expect(stale).toMatchObject({ error: { expected: 0, actual: 1 } });
+      expect(current).toMatchObject({ ok: true, value: [{ result: { nextExpectedRevision: 2 } }] });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('recognises a retry of what it kept, and of an append older than the tail it keeps', () => {
+    const appender = new EventAppender(db);
+    const first = request(stream);
+    const [original] = appender.appendGroup([first]);
+    for (let revision = 0; revision < 70; revision++) appender.appendGroup([request(stream, revision)]);
+    const latest = request(stream, 70);
+    const [latestOriginal] = appender.appendGroup([latest]);
+
+    const [retriedLatest, retriedFirst] = appender.appendGroup([latest, first]);
+
+    const answered = (outcome: UnitOutcome<Appended> | undefined) =>
+      outcome?.ok ? outcome.value[0] : undefined;
+    expect(answered(retriedLatest)).toEqual({ ...answered(latestOriginal), written: false });
+    expect(answered(retriedFirst)).toEqual({ ...answered(original), written: false });
+    expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(72);
+  });
+
+  it('keeps nothing of an append that failed beside others that committed', () => {
+    const appender = new EventAppender(db);
+    const [existing, rolledBack, other] = ['existing', 'rolled-back', 'other'].map(
+      (name) => `${name}-${randomUUID()}`,
+    );
+    appender.appendGroup([request(existing)]);
+
+    // The part appended to `rolledBack` is undone when the part after it fails; `other` commits.
+    const [failed, committed] = appender.appendGroup([
+      [...request(rolledBack), ...request(existing)],
+      request(other),
+    ]);
+    const [again] = appender.appendGroup([request(rolledBack)]);
+
+    expect([failed!.ok, committed!.ok]).toEqual([false, true]);
+    expect(again).toMatchObject({
+      ok: true,
+      value: [{ result: { nextExpectedRevision: 0 }, written: true }],
+    });
+  });
+
+  it('keeps nothing of a transaction whose COMMIT failed', () => {
+    const appender = new EventAppender(db);
+    const existing = `existing-${randomUUID()}`;
+    appender.appendGroup([request(existing)]);
+    const prototype = statementPrototype();
+    const run = prototype.run;
+    jest.spyOn(prototype, 'run').mockImplementation(function (this: Database.Statement, ...params) {
+      if (this.source === 'COMMIT')
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      return run.apply(this, params);
+    });
+    expect(() => appender.appendGroup([request(stream), request(existing, 0)])).toThrow('disk I/O error');
+    jest.restoreAllMocks();
+
+    const outcomes = appender.appendGroup([request(stream), request(existing, 0)]);
+
+    expect(outcomes.map((outcome) => outcome.ok && outcome.value[0]!.result.nextExpectedRevision)).toEqual([
+      0, 1,
+    ]);
   });
 });
 

@@ -45,7 +45,11 @@ export class GroupTransaction {
   /** The connection's own busy timeout, in ms, set back once the lock is taken. */
   private readonly busyTimeout: number;
 
-  constructor(private readonly db: Database.Database) {
+  /** `began` runs after each BEGIN, with the write lock held (the group's rerun begins again). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly began: () => void = () => {},
+  ) {
     this.busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
     // IMMEDIATE: the write lock is taken at the start (see takeWriteLock), so a group waits for
     // other connections before it begins instead of failing half-way.
@@ -60,12 +64,14 @@ export class GroupTransaction {
   run<T>(units: readonly (() => T)[]): UnitOutcome<T>[] {
     this.takeWriteLock();
     try {
+      this.began();
       let outcomes = this.runTogether(units);
       if (!outcomes) {
         // A unit failed: nothing of the group is kept, and it runs again unit by unit (the lock is
         // taken again: another connection may commit in between, and the units then see it).
         if (this.db.inTransaction) this.rollback.run();
         this.takeWriteLock();
+        this.began();
         outcomes = this.runEachInSavepoint(units);
       }
       this.commit.run();
