@@ -242,7 +242,10 @@ describe('EventAppender keeping the streams it committed to (StreamTails)', () =
     const appender = new EventAppender(db);
     const first = request(stream);
     const [original] = appender.appendGroup([first]);
-    for (let revision = 0; revision < 70; revision++) appender.appendGroup([request(stream, revision)]);
+    for (let revision = 0; revision < 20; revision++) appender.appendGroup([request(stream, revision)]);
+    // 21 events: more than the writer keeps of a stream, fewer than an append reads.
+    const [retriedEarly] = appender.appendGroup([first]);
+    for (let revision = 20; revision < 70; revision++) appender.appendGroup([request(stream, revision)]);
     const latest = request(stream, 70);
     const [latestOriginal] = appender.appendGroup([latest]);
 
@@ -252,6 +255,7 @@ describe('EventAppender keeping the streams it committed to (StreamTails)', () =
       outcome?.ok ? outcome.value[0] : undefined;
     expect(answered(retriedLatest)).toEqual({ ...answered(latestOriginal), written: false });
     expect(answered(retriedFirst)).toEqual({ ...answered(original), written: false });
+    expect(answered(retriedEarly)).toEqual({ ...answered(original), written: false });
     expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(72);
   });
 

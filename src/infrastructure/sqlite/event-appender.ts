@@ -45,12 +45,18 @@ function isUniqueViolation(error: unknown): boolean {
 const TAIL = 64;
 
 /**
- * The streams whose tails the writer keeps (StreamTails): up to TAIL rows of ~100 bytes each, a few
- * for most streams, so a few MB in all. The data generator has ~4,000 streams in flight (at 16,384
- * and at 1,000,000 kept, its only misses were streams not begun yet); a command mostly follows a
- * worker or a certificate through a few steps in a row.
+ * The streams whose tails the writer keeps (StreamTails). The data generator has ~4,000 streams in
+ * flight (with 8,192, 16,384 or 1,000,000 kept, its only misses were streams not begun yet); a
+ * command mostly follows a worker or a certificate through a few steps in a row.
  */
 const KEPT_STREAMS = 8_192;
+
+/**
+ * A kept stream with more events than this keeps only its newest (its revision), and the ids of an
+ * append to it are looked for by SQLite, as in a stream longer than TAIL: at ~140 bytes a row, the
+ * tails stay under ~20 MB whatever the streams hold (a few MB when they hold a few events each).
+ */
+const KEPT_ROWS = 16;
 
 /**
  * The event store's appends, on the write connection (in the writer thread, event-writer.worker.ts):
@@ -154,7 +160,9 @@ export class EventAppender {
     const tail = known?.rows ?? [];
     const lastRevision = tail.length > 0 ? tail[0]![1] : -1;
     const stored =
-      tail.length < TAIL ? tail : this.selectIds.all(known!.ref, JSON.stringify(events.map(([id]) => id)));
+      known === undefined || known.complete
+        ? tail
+        : this.selectIds.all(known.ref, JSON.stringify(events.map(([id]) => id)));
     const retried = rowOf(stored, events[0][0]);
     if (retried) return { result: answerRetry(stored, events, retried), written: false };
 
@@ -188,7 +196,7 @@ export class EventAppender {
         throw error;
       }
     }
-    this.tails.set(streamId, { ref: stream, rows: [...written, ...tail].slice(0, TAIL) });
+    this.tails.set(streamId, keptTail(stream, [...written, ...tail], known?.complete ?? true));
     return {
       result: { nextExpectedRevision: revision, position: positions[positions.length - 1]!, positions },
       written: true,
@@ -202,10 +210,17 @@ export class EventAppender {
     if (ref === undefined) return undefined;
     const rows = this.selectTail.all(ref);
     if (rows.length === 0) return undefined;
-    const tail = { ref, rows };
-    this.tails.set(streamId, tail);
-    return tail;
+    const complete = rows.length < TAIL;
+    this.tails.set(streamId, keptTail(ref, rows, complete));
+    return { ref, rows, complete };
   }
+}
+
+/** What is kept of a stream: all of its events up to KEPT_ROWS of them, else only the newest. */
+function keptTail(ref: StreamRef, rows: readonly IdRow[], complete: boolean): StreamTail {
+  return complete && rows.length <= KEPT_ROWS
+    ? { ref, rows, complete }
+    : { ref, rows: rows.slice(0, 1), complete: false };
 }
 
 /** The stored event with this id, among a stream's newest (at most TAIL: a scan beats a Map's upkeep). */

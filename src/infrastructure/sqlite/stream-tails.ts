@@ -9,8 +9,9 @@ export type IdRow = [id: string, revision: number, position: number];
 /** What the event writer knows of a stream: how to find it, and its newest events, newest first. */
 export interface StreamTail {
   readonly ref: StreamRef;
-  /** At most the appender's TAIL; fewer means these are all the stream's events. */
+  /** The newest first: all of the stream's events if `complete`, else at least its newest. */
   readonly rows: readonly IdRow[];
+  readonly complete: boolean;
 }
 
 /**
