@@ -90,6 +90,16 @@ function openWatchingThread(): { store: SqliteEventStore; thread: () => Worker }
   return { store, thread: () => thread! };
 }
 
+/** From now on until the mocks are restored, every COMMIT fails as a full disk's would. */
+function failCommits(): void {
+  const prototype = statementPrototype();
+  const run = prototype.run;
+  jest.spyOn(prototype, 'run').mockImplementation(function (this: Database.Statement, ...params) {
+    if (this.source === 'COMMIT') throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    return run.apply(this, params);
+  });
+}
+
 describe('eventEncoder', () => {
   it("encodes the metadata object that a command's events share once, and each other object anew", () => {
     let encoded = 0;
@@ -160,13 +170,7 @@ describe('EventAppender: what the writer thread runs, here in this thread', () =
 
   it('throws and stores nothing when the COMMIT fails, and works afterwards', () => {
     const appender = new EventAppender(db);
-    const prototype = statementPrototype();
-    const run = prototype.run;
-    jest.spyOn(prototype, 'run').mockImplementation(function (this: Database.Statement, ...params) {
-      if (this.source === 'COMMIT')
-        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
-      return run.apply(this, params);
-    });
+    failCommits();
 
     expect(() => appender.appendGroup([request('a'), request('b')])).toThrow('disk I/O error');
     jest.restoreAllMocks();
@@ -284,13 +288,7 @@ describe('EventAppender keeping the streams it committed to (StreamTails)', () =
     const appender = new EventAppender(db);
     const existing = `existing-${randomUUID()}`;
     appender.appendGroup([request(existing)]);
-    const prototype = statementPrototype();
-    const run = prototype.run;
-    jest.spyOn(prototype, 'run').mockImplementation(function (this: Database.Statement, ...params) {
-      if (this.source === 'COMMIT')
-        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
-      return run.apply(this, params);
-    });
+    failCommits();
     expect(() => appender.appendGroup([request(stream), request(existing, 0)])).toThrow('disk I/O error');
     jest.restoreAllMocks();
 

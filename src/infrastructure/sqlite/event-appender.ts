@@ -129,8 +129,8 @@ export class EventAppender {
 
   /**
    * Commits the group in one transaction and answers one outcome per append, in order: an append to
-   * several streams is stored whole or not at all (its parts are one unit of the transaction). Throws (and stores
-   * nothing) when the transaction itself fails.
+   * several streams is stored whole or not at all (its parts are one unit of the transaction).
+   * Throws (and stores nothing) when the transaction itself fails.
    */
   appendGroup(requests: readonly AppendRequest[]): UnitOutcome<Appended>[] {
     try {
