@@ -22,7 +22,7 @@ export function readStoreFile(dataDir: string): string {
 
 /** With `writer`, appends go through another store's writer thread (SqliteEventStore.shareWriter). */
 export function openEventStore(dataDir: string, options: { writer?: MessagePort } = {}): EventStore {
-  return SqliteEventStore.open(eventStoreFile(dataDir), options.writer ? { writer: options.writer } : {});
+  return SqliteEventStore.open(eventStoreFile(dataDir), options);
 }
 
 export function openReadStore(dataDir: string, file = readStoreFile(dataDir)): ReadStore {

@@ -49,7 +49,7 @@ export function loadContext(
       config: { ...loadConfig({}), dataDir },
       followProjections: false,
       streamMemory: concurrency * (COHORT_SIZE * 3 + 1) * 2,
-      ...(eventWriter ? { eventWriter } : {}),
+      eventWriter,
     }),
     { logger: false },
   );

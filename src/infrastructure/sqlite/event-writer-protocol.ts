@@ -54,7 +54,7 @@ export interface StreamAppendRequest {
   readonly expected: ExpectedRevision;
 }
 
-/** What the writer stores all or none, in one savepoint: one stream's append, or several together. */
+/** What the writer stores all or none, as one unit: one stream's append, or several together. */
 export type AppendRequest = readonly StreamAppendRequest[];
 
 /** A part's answer. */

@@ -97,8 +97,8 @@ export interface SqliteEventStoreOptions {
  * connection for reads; appends go to a writer thread (EventWriter, event-writer.worker.ts) with its
  * own write connection, so the fsync of a commit (WAL, synchronous=FULL) no longer stops the event
  * loop. Group commit as before, across the threads: appends that arrive together (in the same turn of
- * the event loop) share one transaction and so one fsync; each append runs in its own savepoint with
- * its own expected-revision check and is rolled back alone when it fails, so every append is still
+ * the event loop) share one transaction and so one fsync; each append runs with its own
+ * expected-revision check and is rolled back alone when it fails (GroupTransaction), so every append is still
  * all-or-nothing; appends in a group run in arrival order and see the ones before them. An append is
  * answered only once its group has committed, and a read on this thread started after that sees it
  * (WAL: every read begins at the newest completed commit). SQLite's write lock serialises the
@@ -163,7 +163,7 @@ export class SqliteEventStore implements EventStore {
       const { writer: port, bulkLoad } = options;
       const writer = port
         ? EventWriter.overPort(port)
-        : EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB, ...(bulkLoad ? { bulkLoad } : {}) });
+        : EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB, bulkLoad });
       return new SqliteEventStore(db, writer);
     } catch (error) {
       db.close();
@@ -180,7 +180,7 @@ export class SqliteEventStore implements EventStore {
     return result!;
   }
 
-  /** The parts share one savepoint in the writer's group transaction: all are stored, or none. */
+  /** The parts are one unit of the writer's group transaction: all are stored, or none. */
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     if (appends.length === 0) throw new Error('append to no stream: no parts given');
     const streams = new Set<string>();

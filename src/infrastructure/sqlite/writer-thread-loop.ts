@@ -12,8 +12,8 @@ export interface GroupWriter<Unit, Value> {
 /**
  * The body of a writer thread (started by writer-thread.ts): opens its connection, then commits the
  * groups it is sent and answers each once the COMMIT has completed. Groups that arrived while it was
- * committing are committed together, in one transaction (each unit still in its own savepoint, in the
- * order sent), and answered one by one, in order. An error while opening, or any other uncaught
+ * committing are committed together, in one transaction (each unit still rolled back alone if it
+ * fails: GroupTransaction, in the order sent), and answered one by one, in order. An error while opening, or any other uncaught
  * error, ends the thread; the main thread then refuses further units.
  *
  * Its owner may connect other stores (other threads) over ports of their own ('connect'): their

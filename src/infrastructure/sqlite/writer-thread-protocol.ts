@@ -9,7 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 
 export type ToWriterThread<Unit> =
   /**
-   * Units of work that arrived together: one savepoint each, in this order, in one transaction with
+   * Units of work that arrived together: each all or nothing, in this order, in one transaction with
    * any other groups the thread has received by then; answered by one message of its own.
    */
   | { readonly type: 'group'; readonly units: readonly Unit[] }

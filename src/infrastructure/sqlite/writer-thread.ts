@@ -58,7 +58,7 @@ interface Pending<Unit, Value> {
 /**
  * A store's side of its writer thread: group commit across threads. Units of work that arrive in the
  * same turn of the event loop are sent together as one group, at the end of the turn, without waiting
- * for the answers to earlier groups: the thread commits, in one transaction (one savepoint per unit),
+ * for the answers to earlier groups: the thread commits, in one transaction (each unit all or nothing),
  * every group it has received by the time it starts a commit, so its commits follow one another as
  * fast as the disk allows whatever this event loop is busy with, and groups commit in the order their
  * units arrived, each seeing every earlier one. (Waiting for each answer before sending the next group
