@@ -147,6 +147,7 @@ async function main(): Promise<void> {
         eventsPerSecond: rebuildRate,
         seconds: rebuild.seconds,
         phases: rebuild.phases,
+        personalData: rebuild.personalData,
         rawEventsPerSecond: rawRead.perSecond,
       },
     });

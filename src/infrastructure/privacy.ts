@@ -73,15 +73,24 @@ export function withPersonalDataEncryption(store: EventStore, cipher: PersonalDa
 
 /**
  * For tools that run outside the app (rebuild, data generator, benchmarks): DATA_DIR's event store
- * reading personal data through its own key store, closed together.
+ * reading personal data through its own key store, closed together. `cipherOf` may put another
+ * cipher around the key store's (a rebuild thread's relay), closed with the store too.
  */
-export function openEventStoreWithKeys(config: SecurityConfig & { readonly dataDir: string }): EventStore {
+export function openEventStoreWithKeys(
+  config: SecurityConfig & { readonly dataDir: string },
+  cipherOf?: (cipher: PersonalDataCipher) => PersonalDataCipher & { close(): Promise<void> },
+): EventStore {
   const keyStore = openKeyStore(config);
+  const keyed = new AesGcmPersonalDataCipher(keyStore);
+  const cipher = cipherOf?.(keyed);
   try {
-    return new EncryptingEventStore(openEventStore(config.dataDir), new AesGcmPersonalDataCipher(keyStore), [
-      keyStore,
-    ]);
+    return new EncryptingEventStore(
+      openEventStore(config.dataDir),
+      cipher ?? keyed,
+      cipher ? [cipher, keyStore] : [keyStore],
+    );
   } catch (error) {
+    void cipher?.close();
     void keyStore.close();
     throw error;
   }

@@ -1,8 +1,9 @@
 import { existsSync, renameSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { PROJECTIONS } from '../projections';
 import { ProjectionRunner } from '../projections/projection-runner';
 import type { Projection } from '../projections/projection';
+import { RelayedCipher, RelayingCipher, type RelayedOpenings } from './crypto/personal-data-relay';
 import { openEventStoreWithKeys } from './privacy';
 import { CHECKPOINT_NAME } from './read-models';
 import { startModuleThread } from './sqlite/module-thread';
@@ -24,16 +25,19 @@ export interface RebuildReport {
     readonly copy: number;
     readonly indexes: number;
   };
+  /** The first thread's personal data: opened by the second thread, or by itself; its time waiting. */
+  readonly personalData: RelayedOpenings;
 }
 
 /**
  * Projections a rebuild runs on its second thread, into a file of their own copied in at the end. Each
- * reads only its own documents (no other projection's), so it can run apart, and none needs personal
- * data in clear, so that thread reads the log without the key store (nothing to look up or decrypt:
- * their documents hold ids and facts only, never personal data). The others all depend
+ * reads only its own documents (no other projection's), so it can run apart. The others all depend
  * on one another (public certificates read workers, certificates, agencies and training records; the
  * roster reads those and public certificates): they stay together on the first thread, which is
- * still the longer one (at Shanghai scale about 45 s, this one about 25 s).
+ * the longer one. None of these needs personal data in clear, but the workers projection on the
+ * first thread does (the masked name), and decisions read the same events: the second thread opens
+ * the envelopes and hands them over (`personalData`), which evens the threads out (at Shanghai scale
+ * ~25 and ~17 s before, when the first opened them itself).
  */
 const SECOND_THREAD = new Set(['training-sessions', 'decisions', 'stats']);
 
@@ -53,8 +57,13 @@ export interface RebuildPart {
   readonly projections: readonly string[];
   /** Both threads stop at the same position: the log's head when the rebuild started. */
   readonly upTo: number;
-  /** Set when its projections need personal data in clear: the log is read through the key store. */
-  readonly keys: { readonly keyEncryptionKeyDir?: string } | null;
+  /** The log is read through the key store (see `personalData`). */
+  readonly keys: { readonly keyEncryptionKeyDir?: string };
+  /**
+   * The personal data of the log: the thread that `opens` it tells the other, which `receives` it and
+   * opens only what it was not told (see personal-data-relay.ts).
+   */
+  readonly personalData: { readonly port: MessagePort; readonly role: 'opens' | 'receives' };
   /**
    * The thread whose file becomes the read models: once told where the other part is, it copies
    * that part in and builds the indexes.
@@ -64,7 +73,13 @@ export interface RebuildPart {
 
 /** A rebuild thread's messages. */
 export type FromRebuildPart =
-  | { readonly type: 'projected'; readonly position: number; readonly seconds: number }
+  | {
+      readonly type: 'projected';
+      readonly position: number;
+      readonly seconds: number;
+      /** Only from the thread that receives personal data. */
+      readonly personalData?: RelayedOpenings;
+    }
   | { readonly type: 'finished'; readonly copy: number; readonly indexes: number }
   | { readonly type: 'failed'; readonly message: string; readonly stack?: string };
 
@@ -103,11 +118,19 @@ export async function rebuildReadModels(
   const started = process.hrtime.bigint();
   const upTo = await headOf(dataDir);
   const keys = options.keyEncryptionKeyDir ? { keyEncryptionKeyDir: options.keyEncryptionKeyDir } : {};
+  const relay = new MessageChannel();
   const threads = [
-    startRebuildThread({ dataDir, file: target, projections: first, upTo, keys, finishes: true }),
-    startRebuildThread({ dataDir, file: partFile, projections: second, upTo, keys: null, finishes: false }),
+    startRebuildThread({
+      ...{ dataDir, file: target, projections: first, upTo, keys, finishes: true },
+      personalData: { port: relay.port1, role: 'receives' },
+    }),
+    startRebuildThread({
+      ...{ dataDir, file: partFile, projections: second, upTo, keys, finishes: false },
+      personalData: { port: relay.port2, role: 'opens' },
+    }),
   ] as const;
   let position: number;
+  let personalData: RelayedOpenings;
   const phases = { firstThread: 0, secondThread: 0, copy: 0, indexes: 0 };
   try {
     const [main, part] = await Promise.all(threads.map((thread) => thread.projected));
@@ -117,6 +140,7 @@ export async function rebuildReadModels(
       );
     }
     position = main.position;
+    personalData = main.personalData ?? { relayed: 0, openedHere: 0, waitedSeconds: 0 };
     phases.firstThread = main.seconds;
     phases.secondThread = part.seconds;
     threads[0].finish({ type: 'finish', partFile, projections: second });
@@ -135,7 +159,13 @@ export async function rebuildReadModels(
     if (existsSync(live)) removeDatabase(live);
     renameSync(target, live);
   }
-  return { position, seconds: secondsSince(started), file: options.swap ? live : target, phases };
+  return {
+    position,
+    seconds: secondsSince(started),
+    file: options.swap ? live : target,
+    phases,
+    personalData,
+  };
 }
 
 async function headOf(dataDir: string): Promise<number> {
@@ -153,7 +183,7 @@ function secondsSince(start: bigint): number {
 
 interface RebuildThread {
   /** Rejects with the thread's error, or if it ends before projecting. */
-  readonly projected: Promise<{ position: number; seconds: number }>;
+  readonly projected: Promise<{ position: number; seconds: number; personalData?: RelayedOpenings }>;
   /** Only for the finishing thread, after `finish`. */
   readonly finished: Promise<{ copy: number; indexes: number }>;
   finish(message: ToRebuildPart): void;
@@ -161,16 +191,22 @@ interface RebuildThread {
 }
 
 function startRebuildThread(data: RebuildPart): RebuildThread {
-  const thread: Worker = startModuleThread(__dirname, 'rebuild-part.worker', data, {
-    maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
-  });
-  let projected!: (value: { position: number; seconds: number }) => void;
+  const thread: Worker = startModuleThread(
+    __dirname,
+    'rebuild-part.worker',
+    data,
+    { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    [data.personalData.port],
+  );
+  let projected!: (value: { position: number; seconds: number; personalData?: RelayedOpenings }) => void;
   let finished!: (value: { copy: number; indexes: number }) => void;
   let failed!: (error: Error) => void;
   const failure = new Promise<never>((_resolve, reject) => (failed = reject));
   const outcomes = {
     projected: Promise.race([
-      new Promise<{ position: number; seconds: number }>((r) => (projected = r)),
+      new Promise<{ position: number; seconds: number; personalData?: RelayedOpenings }>(
+        (r) => (projected = r),
+      ),
       failure,
     ]),
     finished: Promise.race([new Promise<{ copy: number; indexes: number }>((r) => (finished = r)), failure]),
@@ -206,10 +242,11 @@ export async function rebuildPart(
   finishing: () => Promise<ToRebuildPart>,
 ): Promise<void> {
   const started = process.hrtime.bigint();
-  // Personal data stays sealed unless its projections need it in clear (see SECOND_THREAD).
-  const eventStore = data.keys
-    ? openEventStoreWithKeys({ dataDir: data.dataDir, ...data.keys })
-    : openEventStore(data.dataDir);
+  const { port, role } = data.personalData;
+  let received: RelayedCipher | undefined;
+  const eventStore = openEventStoreWithKeys({ dataDir: data.dataDir, ...data.keys }, (cipher) =>
+    role === 'opens' ? new RelayingCipher(cipher, port) : (received = new RelayedCipher(port, cipher)),
+  );
   const readStore = SqliteReadStore.open(data.file, { bulkLoad: true });
   try {
     const position = await new ProjectionRunner(
@@ -223,7 +260,12 @@ export async function rebuildPart(
     // The part indexes itself while the other thread still projects: copied in whole, its indexes
     // come with it (see copyCollectionsFrom).
     if (!data.finishes) await readStore.indexBulkLoad();
-    tell({ type: 'projected', position, seconds: secondsSince(started) });
+    tell({
+      type: 'projected',
+      position,
+      seconds: secondsSince(started),
+      ...(received ? { personalData: received.openings() } : {}),
+    });
     if (!data.finishes) return;
     const { partFile, projections } = await finishing();
     const copying = process.hrtime.bigint();

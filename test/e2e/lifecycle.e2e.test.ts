@@ -288,6 +288,9 @@ describe('a worker goes through the whole certificate lifecycle over HTTP', () =
     const target = join(registry.dataDir, 'rebuilt.db');
     const report = await rebuildReadModels(registry.dataDir, { target });
     expect(report.position).toBe(lastPosition);
+    // The workers' names were opened on the second thread and handed to the first (the masked names).
+    expect(report.personalData.relayed).toBeGreaterThan(0);
+    expect(report.personalData.openedHere).toBe(0);
     const live = await readReadModels(join(registry.dataDir, 'read.db'));
     const rebuilt = await readReadModels(target);
     expect(Object.keys(live.collections).length).toBeGreaterThanOrEqual(9);

@@ -21,6 +21,11 @@ export interface SealedItem {
   readonly sealed: SealedPersonalData;
   /** What the envelope is bound to (authenticated, not encrypted): see `personalDataContext`. */
   readonly context: string;
+  /**
+   * Where its event sits in the log, when it was read from it. A rebuild's first thread takes the
+   * envelopes its second thread opened, and this tells it whether that thread has read this far.
+   */
+  readonly position?: number;
 }
 
 export interface PersonalDataCipher {

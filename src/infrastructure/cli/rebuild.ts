@@ -21,13 +21,15 @@ if (config.readStore === 'mongodb') {
 
 function rebuildSqlite(): void {
   rebuildReadModels(config.dataDir, { swap: true, keyEncryptionKeyDir: config.keyEncryptionKeyDir })
-    .then(({ position, seconds, file, phases }) => {
+    .then(({ position, seconds, file, phases, personalData }) => {
       const rate = seconds > 0 ? Math.round(position / seconds) : position;
       console.log(
         `rebuilt ${PROJECTION_NAMES.length} projections (${PROJECTION_NAMES.join(', ')}) up to position ${position} ` +
           `in ${seconds.toFixed(2)} s (${rate} events/s) into ${file}: projected on two threads in ` +
           `${phases.firstThread.toFixed(1)} and ${phases.secondThread.toFixed(1)} s, part copied in ` +
-          `${phases.copy.toFixed(1)} s, indexes built in ${phases.indexes.toFixed(1)} s`,
+          `${phases.copy.toFixed(1)} s, indexes built in ${phases.indexes.toFixed(1)} s; personal data ` +
+          `opened on the second thread for the first: ${personalData.relayed} envelopes (the first opened ` +
+          `${personalData.openedHere} itself, and waited ${personalData.waitedSeconds.toFixed(2)} s for them)`,
       );
     })
     .catch((error: unknown) => {

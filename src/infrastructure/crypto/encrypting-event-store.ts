@@ -130,6 +130,7 @@ export class EncryptingEventStore implements EventStore {
         return {
           sealed: event.data.personal as SealedPersonalData,
           context: personalDataContext(event.streamId, event.id),
+          position: event.position,
         };
       }),
     );
