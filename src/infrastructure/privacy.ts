@@ -21,7 +21,7 @@ import { EncryptingEventStore } from './crypto/encrypting-event-store';
 import { loadKeyEncryptionKeys } from './crypto/key-encryption-keys';
 import { AesGcmPersonalDataCipher } from './crypto/personal-data-cipher';
 import { SqliteAccessLog } from './sqlite/sqlite-access-log';
-import { SqliteKeyStore } from './sqlite/sqlite-key-store';
+import { SqliteKeyStore, type SqliteKeyStoreOptions } from './sqlite/sqlite-key-store';
 import { openEventStore } from './storage';
 
 /** The key store of the embedded default: `DATA_DIR/keys.db`, data keys wrapped by the KEKs. */
@@ -33,12 +33,19 @@ export function accessLogFile(dataDir: string): string {
   return join(dataDir, 'access-log.db');
 }
 
-export function openKeyStore(config: SecurityConfig & { readonly dataDir: string }): SqliteKeyStore {
+export function openKeyStore(
+  config: SecurityConfig & { readonly dataDir: string },
+  options: SqliteKeyStoreOptions = {},
+): SqliteKeyStore {
   return SqliteKeyStore.open(
     keyStoreFile(config.dataDir),
     loadKeyEncryptionKeys(keyEncryptionKeyDir(config)),
+    options,
   );
 }
+
+/** A tool's key store looks up many keys once each: read through a map of the whole file. */
+const TOOL_KEY_FILE_MAP_BYTES = 1024 * 1024 * 1024;
 
 type PrivacyStorage = Pick<AppConfig, 'dataDir' | 'readStore' | 'mongodbUrl' | 'keyEncryptionKeyDir'>;
 
@@ -80,7 +87,7 @@ export function openEventStoreWithKeys(
   config: SecurityConfig & { readonly dataDir: string },
   cipherOf?: (cipher: PersonalDataCipher) => PersonalDataCipher & { close(): Promise<void> },
 ): EventStore {
-  const keyStore = openKeyStore(config);
+  const keyStore = openKeyStore(config, { mapBytes: TOOL_KEY_FILE_MAP_BYTES });
   const keyed = new AesGcmPersonalDataCipher(keyStore);
   const cipher = cipherOf?.(keyed);
   try {

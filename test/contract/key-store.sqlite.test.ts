@@ -39,6 +39,17 @@ describeKeyStoreContract('SQLite, new keys stored by a writer thread', {
     }),
 });
 
+describeKeyStoreContract('SQLite, read through a memory map (a rebuild)', {
+  open: async () =>
+    SqliteKeyStore.open(join(dir, 'keys-mapped.db'), loadKeyEncryptionKeys(kekDir()), {
+      mapBytes: 64 * 1024 * 1024,
+    }),
+  reopen: async () =>
+    SqliteKeyStore.open(join(dir, 'keys-mapped.db'), loadKeyEncryptionKeys(kekDir()), {
+      mapBytes: 64 * 1024 * 1024,
+    }),
+});
+
 describe('SqliteKeyStore specifics', () => {
   const fresh = () => {
     const root = mkdtempSync(join(dir, 'own-'));

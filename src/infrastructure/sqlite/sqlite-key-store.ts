@@ -20,6 +20,13 @@ export interface SqliteKeyStoreOptions {
    * durable commit (an fsync) never holds up the event loop that answers requests.
    */
   readonly createOnThread?: boolean;
+  /**
+   * Reads the file through a memory map of up to this many bytes (`PRAGMA mmap_size`), for a tool
+   * that looks up every worker's key once, in random order (a rebuild): a look-up then makes no
+   * system call for the pages it reads. On the kept Shanghai key file (37 MB), every key looked up in
+   * pieces of 75: 0.69–0.73 s mapped, against 1.32–1.36 s through SQLite's default page cache.
+   */
+  readonly mapBytes?: number;
 }
 
 /**
@@ -48,6 +55,7 @@ export class SqliteKeyStore implements KeyStore {
     options: SqliteKeyStoreOptions,
   ) {
     db.pragma('secure_delete = ON');
+    if (options.mapBytes) db.pragma(`mmap_size = ${Math.floor(options.mapBytes)}`);
     db.exec(KEY_STORE_SCHEMA);
     this.select = db.prepare('SELECT key_id, wrapped, kek_id, destroyed_at FROM data_keys WHERE key_id = ?');
     // Many ids in one query (their JSON array): one read transaction, whose locking costs more here
