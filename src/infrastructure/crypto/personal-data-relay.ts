@@ -88,7 +88,8 @@ export class RelayedCipher implements PersonalDataCipher {
   private oldest = 0;
   private through = 0;
   private ended = false;
-  private wake: (() => void) | null = null;
+  /** Opens waiting for the other thread to read further (more than one when reads overlap). */
+  private waiting: (() => void)[] = [];
   private relayed = 0;
   private openedHere = 0;
   private waited = 0n;
@@ -162,7 +163,7 @@ export class RelayedCipher implements PersonalDataCipher {
   private async waitFor(position: number): Promise<void> {
     const started = process.hrtime.bigint();
     while (this.through < position && !this.ended) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     this.waited += process.hrtime.bigint() - started;
   }
@@ -173,9 +174,9 @@ export class RelayedCipher implements PersonalDataCipher {
   }
 
   private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
   }
 
   /** This thread reads forward: what was told up to `position` and not taken will never be asked for. */

@@ -101,6 +101,17 @@ describe('personal data opened on one thread for another (a rebuild: RelayingCip
     expect(receiver.openings().waitedSeconds).toBeGreaterThan(0);
   });
 
+  it('wakes every open that waits, when reads overlap', async () => {
+    const [first, second] = [await item('w1', 5), await item('w2', 9)];
+    const answers = [receiver.open([first]), receiver.open([second])];
+    await opener.open([first, second]);
+    expect(await Promise.all(answers)).toEqual([
+      [{ name: '姓名5', phone: '13912345678' }],
+      [{ name: '姓名9', phone: '13912345678' }],
+    ]);
+    expect(receiverCipher.opened).toBe(0);
+  });
+
   it('opens itself what the other thread read past without telling (an event type it does not read)', async () => {
     const untold = await item('w1', 4);
     const told = await item('w2', 6);
