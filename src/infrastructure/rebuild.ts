@@ -83,6 +83,9 @@ export type FromRebuildPart =
   | { readonly type: 'finished'; readonly copy: number; readonly indexes: number }
   | { readonly type: 'failed'; readonly message: string; readonly stack?: string };
 
+/** What a rebuild thread tells once it has projected. */
+type Projected = Omit<Extract<FromRebuildPart, { type: 'projected' }>, 'type'>;
+
 /** To the finishing thread: the other part's file and the projections whose collections it holds. */
 export type ToRebuildPart = {
   readonly type: 'finish';
@@ -183,7 +186,7 @@ function secondsSince(start: bigint): number {
 
 interface RebuildThread {
   /** Rejects with the thread's error, or if it ends before projecting. */
-  readonly projected: Promise<{ position: number; seconds: number; personalData?: RelayedOpenings }>;
+  readonly projected: Promise<Projected>;
   /** Only for the finishing thread, after `finish`. */
   readonly finished: Promise<{ copy: number; indexes: number }>;
   finish(message: ToRebuildPart): void;
@@ -198,17 +201,12 @@ function startRebuildThread(data: RebuildPart): RebuildThread {
     { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     [data.personalData.port],
   );
-  let projected!: (value: { position: number; seconds: number; personalData?: RelayedOpenings }) => void;
+  let projected!: (value: Projected) => void;
   let finished!: (value: { copy: number; indexes: number }) => void;
   let failed!: (error: Error) => void;
   const failure = new Promise<never>((_resolve, reject) => (failed = reject));
   const outcomes = {
-    projected: Promise.race([
-      new Promise<{ position: number; seconds: number; personalData?: RelayedOpenings }>(
-        (r) => (projected = r),
-      ),
-      failure,
-    ]),
+    projected: Promise.race([new Promise<Projected>((r) => (projected = r)), failure]),
     finished: Promise.race([new Promise<{ copy: number; indexes: number }>((r) => (finished = r)), failure]),
   };
   // Whoever awaits them handles a failure; until then, it must not count as unhandled.
@@ -257,6 +255,8 @@ export async function rebuildPart(
         checkpointName: CHECKPOINT_NAME,
       },
     ).catchUp(data.upTo, { holdChangingDocuments: true });
+    // The other thread waits for no more envelopes from this one.
+    if (role === 'opens') await eventStore.close();
     // The part indexes itself while the other thread still projects: copied in whole, its indexes
     // come with it (see copyCollectionsFrom).
     if (!data.finishes) await readStore.indexBulkLoad();
