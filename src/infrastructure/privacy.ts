@@ -79,18 +79,19 @@ export function withPersonalDataEncryption(store: EventStore, cipher: PersonalDa
 }
 
 /**
- * For tools that run outside the app (rebuild, data generator, benchmarks): DATA_DIR's event store
- * reading personal data through its own key store, closed together. `cipherOf` may put another
- * cipher around the key store's (a rebuild thread's relay), closed with the store too.
+ * For tools that run outside the app (the rebuild's threads): DATA_DIR's event store reading personal
+ * data through its own key store, closed together. `cipherOf` may put another cipher around the key
+ * store's (a rebuild thread's relay), closed with the store too.
  */
 export function openEventStoreWithKeys(
   config: SecurityConfig & { readonly dataDir: string },
   cipherOf?: (cipher: PersonalDataCipher) => PersonalDataCipher & { close(): Promise<void> },
 ): EventStore {
   const keyStore = openKeyStore(config, { mapBytes: TOOL_KEY_FILE_MAP_BYTES });
-  const keyed = new AesGcmPersonalDataCipher(keyStore);
-  const cipher = cipherOf?.(keyed);
+  let cipher: (PersonalDataCipher & { close(): Promise<void> }) | undefined;
   try {
+    const keyed = new AesGcmPersonalDataCipher(keyStore);
+    cipher = cipherOf?.(keyed);
     return new EncryptingEventStore(
       openEventStore(config.dataDir),
       cipher ?? keyed,

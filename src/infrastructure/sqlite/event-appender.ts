@@ -203,7 +203,10 @@ export class EventAppender {
     };
   }
 
-  /** The stream's number and newest events, read from the file; undefined if it has none. */
+  /**
+   * The stream's number and newest events, read from the file; undefined if it has none. Kept at once:
+   * an append answered as a retry writes nothing, and the next one then need not read them again.
+   */
   private readTail(streamId: string): StreamTail | undefined {
     // In a `stream-keys` file, one probe of the streams' index first.
     const ref: StreamRef | undefined = this.streams ? this.streams.select.get(streamId) : streamId;
