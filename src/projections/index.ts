@@ -32,4 +32,4 @@ export const PROJECTIONS: readonly Projection[] = [
 ];
 
 /** Raise when a projection's documents change shape: the runner then rebuilds from 0 at start. */
-export const PROJECTIONS_VERSION = 6;
+export const PROJECTIONS_VERSION = 7;

@@ -458,6 +458,21 @@ export function describeEventStoreContract(adapterName: string, harness: EventSt
         expect(mine(await store.readAll(head, 100))).toEqual(stored);
       });
 
+      it('reads the events at given positions, in global order, each once', async () => {
+        const first = newStream();
+        const second = newStream();
+        await store.append(first, events(3), 'no_stream');
+        await store.append(second, events(2), 'no_stream');
+        const [a, b, c] = await store.readStream(first);
+        const [d, e] = await store.readStream(second);
+
+        // Out of order and repeated: answered in the log's order, once each.
+        expect(await store.readAt([e!.position, a!.position, c!.position, a!.position])).toEqual([a, c, e]);
+        expect(await store.readAt([d!.position])).toEqual([d]);
+        expect(await store.readAt([b!.position, 0])).toEqual([b]);
+        expect(await store.readAt([])).toEqual([]);
+      });
+
       it('reports the position of the newest event as the head', async () => {
         const before = await store.headPosition();
         expect(before).toBeGreaterThanOrEqual(0);

@@ -79,6 +79,17 @@ describe('SqliteEventStore specifics', () => {
     }
   });
 
+  it('leaves out positions that hold no event, and refuses what is not a position', async () => {
+    const store = SqliteEventStore.open(freshFile());
+    try {
+      await store.append('s-1', [event(), event()], 'no_stream');
+      expect((await store.readAt([2, 7, 1])).map((e) => e.position)).toEqual([1, 2]);
+      await expect(store.readAt([1.5])).rejects.toThrow('not a position: 1.5');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects an empty append as a programming error', async () => {
     const store = SqliteEventStore.open(freshFile());
     try {

@@ -1,11 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { GetActorDecisionsHandler } from '../../src/application/audit/decision-queries';
 import type { EventToAppend } from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
-import { DECISIONS, DECISIONS_PER_PAGE, decisionsProjection } from '../../src/projections/decisions';
+import {
+  DECISIONS,
+  DECISIONS_PER_PAGE,
+  type DecisionPageDoc,
+  decisionsProjection,
+} from '../../src/projections/decisions';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
 
 let dir: string;
@@ -57,7 +63,7 @@ describe("one actor's decisions, kept in pages", () => {
   });
 
   it('lists every decision once, in log order, with the same fields as before pages existed', async () => {
-    const handler = new GetActorDecisionsHandler(reads);
+    const handler = new GetActorDecisionsHandler(reads, events);
     const all = await handler.execute({ actorId: 'operator-busy', limit: 1000, offset: 0 });
     expect(all.total).toBe(many);
     expect(all.items.map((item) => item.id)).toEqual(
@@ -83,7 +89,7 @@ describe("one actor's decisions, kept in pages", () => {
   });
 
   it('answers any page, across page boundaries and past the end', async () => {
-    const handler = new GetActorDecisionsHandler(reads);
+    const handler = new GetActorDecisionsHandler(reads, events);
     const ids = (offset: number, limit: number) =>
       handler
         .execute({ actorId: 'operator-busy', limit, offset })
@@ -99,6 +105,34 @@ describe("one actor's decisions, kept in pages", () => {
     expect(nobody).toEqual({ actorId: 'nobody', total: 0, items: [] });
   });
 
+  it("keeps only the events' positions, and lists each decision from the log itself", async () => {
+    const [page] = await reads.find<DecisionPageDoc>(DECISIONS, { actorId: 'operator-quiet' });
+    expect(Object.keys(page!).sort()).toEqual(['actorId', 'id', 'page', 'positions']);
+    const quiet = await new GetActorDecisionsHandler(reads, events).execute({
+      actorId: 'operator-quiet',
+      limit: 100,
+      offset: 0,
+    });
+    expect(page!.positions).toEqual(quiet.items.map((item) => item.position));
+    expect(await events.readAt(page!.positions)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: quiet.items[0]!.id })]),
+    );
+  });
+
+  it('refuses to answer a listing whose events the log no longer holds', async () => {
+    const [page] = await reads.find<DecisionPageDoc>(DECISIONS, { actorId: 'operator-quiet' });
+    const damaged = new Database(join(dir, 'events.db'));
+    damaged.prepare('DELETE FROM events WHERE position = ?').run(page!.positions[1]);
+    damaged.close();
+    await expect(
+      new GetActorDecisionsHandler(reads, events).execute({
+        actorId: 'operator-quiet',
+        limit: 100,
+        offset: 0,
+      }),
+    ).rejects.toThrow("1 of operator-quiet's decisions are missing from the log");
+  });
+
   it('writes a page document per actor and page, not a document per decision', async () => {
     // The busy actor's pages (the last one part-full) and the quiet actor's one.
     expect(await reads.count(DECISIONS, {})).toBe(Math.ceil(many / DECISIONS_PER_PAGE) + 1);
@@ -109,7 +143,7 @@ describe("one actor's decisions, kept in pages", () => {
     // The checkpoint moved back to where a page had just been filled (as after a crash between a
     // commit and its acknowledgement, on a store that keeps checkpoints apart): the events after it
     // are applied again on top of the pages.
-    const handler = new GetActorDecisionsHandler(reads);
+    const handler = new GetActorDecisionsHandler(reads, events);
     const [filled] = (
       await handler.execute({ actorId: 'operator-busy', limit: 1, offset: DECISIONS_PER_PAGE - 1 })
     ).items;
@@ -118,7 +152,7 @@ describe("one actor's decisions, kept in pages", () => {
     expect(await reads.find(DECISIONS, {})).toEqual(before);
     expect(
       (
-        await new GetActorDecisionsHandler(reads).execute({
+        await new GetActorDecisionsHandler(reads, events).execute({
           actorId: 'operator-busy',
           limit: 1000,
           offset: 0,
@@ -138,7 +172,7 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
     const upTo = 17;
     expect(await runner(5).catchUp(upTo)).toBe(upTo);
     expect(await reads.getCheckpoint('decisions-test')).toBe(upTo);
-    const listed = await new GetActorDecisionsHandler(reads).execute({
+    const listed = await new GetActorDecisionsHandler(reads, events).execute({
       actorId: 'operator-1',
       limit: 100,
       offset: 0,
@@ -146,7 +180,7 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
     expect(listed.items.map((item) => item.position)).toEqual(range(1, upTo + 1));
     // Then on to the head: nothing skipped, nothing twice.
     expect(await runner(1000).catchUp()).toBe(30);
-    const all = await new GetActorDecisionsHandler(reads).execute({
+    const all = await new GetActorDecisionsHandler(reads, events).execute({
       actorId: 'operator-1',
       limit: 100,
       offset: 0,
@@ -170,7 +204,7 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
     expect(readAll.mock.calls.map(([, , options]) => options?.types)).toEqual(
       readAll.mock.calls.map(() => decisionsProjection.eventTypes),
     );
-    const listed = await new GetActorDecisionsHandler(reads).execute({
+    const listed = await new GetActorDecisionsHandler(reads, events).execute({
       actorId: 'operator-1',
       limit: 100,
       offset: 0,
@@ -189,7 +223,7 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
       await events.append(`worker-steady-${n}`, [registered('operator-steady', n)], 'no_stream');
     }
     const list = async (actorId: string) =>
-      (await new GetActorDecisionsHandler(reads).execute({ actorId, limit: 100, offset: 0 })).items;
+      (await new GetActorDecisionsHandler(reads, events).execute({ actorId, limit: 100, offset: 0 })).items;
     const actors = ['operator-steady', ...range(0, 6).map((n) => `operator-${n}`)];
 
     const plainWrites = jest.spyOn(reads, 'commit');
@@ -214,7 +248,7 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
       expect(checkpoints.slice(0, -1).every((marks) => marks.length === 0)).toBe(true);
       expect(checkpoints[checkpoints.length - 1]).toEqual([120]);
       expect(written(commit)).toBeLessThan(plainCount);
-      const heldHandler = new GetActorDecisionsHandler(heldReads);
+      const heldHandler = new GetActorDecisionsHandler(heldReads, events);
       for (const [index, actorId] of actors.entries()) {
         expect((await heldHandler.execute({ actorId, limit: 100, offset: 0 })).items).toEqual(plain[index]);
       }
@@ -237,7 +271,7 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
     expect(commit.mock.calls.map(([, checkpoints]) => checkpoints[0]!.position)).toEqual([2000, 2500]);
     expect(readAll.mock.calls.length).toBeGreaterThan(2);
     expect(Math.max(...readAll.mock.calls.map(([, limit]) => limit))).toBeLessThan(2000);
-    const counted = await new GetActorDecisionsHandler(reads).execute({
+    const counted = await new GetActorDecisionsHandler(reads, events).execute({
       actorId: 'operator-24',
       limit: 200,
       offset: 0,

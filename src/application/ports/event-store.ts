@@ -125,6 +125,12 @@ export interface EventStore {
    * not name a place in the log. With `types`, up to `limit` events of those types.
    */
   readAll(afterPosition: number, limit: number, options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * The events stored at these positions (each one a position a read of the log answered), in global
+   * order, each once; a position that holds no event is left out. For read models that index the log
+   * rather than copy it (an actor's decisions).
+   */
+  readAt(positions: readonly number[]): Promise<StoredEvent[]>;
   /** Catches up from `afterPosition`, then yields live events as they are appended. */
   subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncIterable<StoredEvent>;
   /** Position of the newest event, 0 when empty. */

@@ -74,6 +74,10 @@ export class EncryptingEventStore implements EventStore {
     return this.openAll(await this.inner.readAll(afterPosition, limit, options));
   }
 
+  async readAt(positions: readonly number[]): Promise<StoredEvent[]> {
+    return this.openAll(await this.inner.readAt(positions));
+  }
+
   async *subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncGenerator<StoredEvent> {
     for await (const event of this.inner.subscribeToAll(afterPosition, options)) {
       yield isSealedPersonalData(personalOf(event.data)) ? (await this.openAll([event]))[0]! : event;

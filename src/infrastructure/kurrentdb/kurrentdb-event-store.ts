@@ -208,6 +208,31 @@ export class KurrentDbEventStore implements EventStore {
     return events;
   }
 
+  async readAt(positions: readonly number[]): Promise<StoredEvent[]> {
+    const wanted = [...new Set(positions)].sort((a, b) => a - b);
+    const events: StoredEvent[] = [];
+    // One read per position: a read of $all from an event's position starts with that event.
+    for (const position of wanted) {
+      const from = decodePosition(position);
+      if (position === 0) continue; // the start of the log, not an event
+      const found = await this.retrying('read $all at a position', async () => {
+        for await (const resolved of this.client.readAll({
+          fromPosition: from,
+          maxCount: 1,
+          direction: FORWARDS,
+          filter: excludeSystemEvents(),
+        })) {
+          return resolved.event;
+        }
+        return undefined;
+      });
+      if (found && positionOf(found) === position && isOurEvent(found)) {
+        events.push(fromRecordedEvent(found));
+      }
+    }
+    return events;
+  }
+
   async *subscribeToAll(
     afterPosition: number,
     options: SubscribeOptions = {},

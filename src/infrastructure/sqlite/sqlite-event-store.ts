@@ -108,6 +108,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStream: Database.Statement<[string], EventRow>;
   private readonly selectAfter: Database.Statement<[number, number], EventRow>;
   private readonly selectTypesAfter: Database.Statement<[number, string, number], EventRow>;
+  private readonly selectAt: Database.Statement<[string], EventRow>;
   private readonly selectHead: Database.Statement<[], number>;
   private readonly selectLastRevision: Database.Statement<[string], number | null>;
 
@@ -138,6 +139,12 @@ export class SqliteEventStore implements EventStore {
       .prepare<[number, string, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ` +
           'ORDER BY position LIMIT ?',
+      )
+      .raw();
+    // Like the types, the positions come as one JSON array.
+    this.selectAt = db
+      .prepare<[string], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`,
       )
       .raw();
     this.selectHead = db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
@@ -216,6 +223,14 @@ export class SqliteEventStore implements EventStore {
     return toStoredEvents(
       this.selectTypesAfter.all(afterPosition, JSON.stringify([...types]), Math.floor(limit)),
     );
+  }
+
+  async readAt(positions: readonly number[]): Promise<StoredEvent[]> {
+    for (const position of positions) {
+      if (!Number.isSafeInteger(position)) throw new RangeError(`not a position: ${String(position)}`);
+    }
+    if (positions.length === 0) return [];
+    return toStoredEvents(this.selectAt.all(JSON.stringify(positions)));
   }
 
   async *subscribeToAll(

@@ -306,6 +306,22 @@ describe('KurrentDbEventStore (against a stand-in client)', () => {
     await store.close();
   });
 
+  it('reads events at their positions, one read each, leaving out what is not ours', async () => {
+    const client = new FakeClient();
+    const store = storeOn(client);
+    await store.append('worker-1', [event(), event(), event()], 'no_stream');
+    client.writeForeign('orders-1', 'OrderPlaced');
+    const foreign = client.rows[client.rows.length - 1]!.commit;
+    const [a, , c] = await store.readStream('worker-1');
+
+    expect((await store.readAt([c!.position, a!.position, c!.position])).map((e) => e.id)).toEqual([
+      a!.id,
+      c!.id,
+    ]);
+    expect(await store.readAt([Number(foreign), 0])).toEqual([]);
+    await store.close();
+  });
+
   it('reads only the types asked for, paging past pages that hold none of them', async () => {
     const client = new FakeClient();
     const store = storeOn(client);
