@@ -5,6 +5,7 @@ import { ProjectionRunner } from '../projections/projection-runner';
 import type { Projection } from '../projections/projection';
 import { RelayedCipher, RelayingCipher, type RelayedOpenings } from './crypto/personal-data-relay';
 import { openEventStoreWithKeys } from './privacy';
+import { HandingOffReadStore, takeHandedOff } from './rebuild-hand-off';
 import { CHECKPOINT_NAME } from './read-models';
 import { startModuleThread } from './sqlite/module-thread';
 import { removeDatabase } from './sqlite/open-database';
@@ -42,6 +43,14 @@ export interface RebuildReport {
 const SECOND_THREAD = new Set(['training-sessions', 'decisions', 'stats']);
 
 /**
+ * Projections of the first thread whose documents the second thread writes (`handOff`): nothing else
+ * reads them but themselves and each other, so their documents are rarely read back, and they are
+ * the largest share of the first thread's writes. The second thread, done with its own ~7 s before
+ * the first at Shanghai scale, writes them and builds their indexes beside its own projecting.
+ */
+const HANDED_OFF = new Set(['public-certificates', 'roster', 'queues']);
+
+/**
  * The young generation of a rebuild thread, in MB. A rebuild makes a few objects per event that die
  * at once, and holds documents that live a while: with room to let the first die young, fewer are
  * copied and promoted. Alternating standalone rebuilds at Shanghai scale: the first thread projected
@@ -64,6 +73,15 @@ export interface RebuildPart {
    * opens only what it was not told (see personal-data-relay.ts).
    */
   readonly personalData: { readonly port: MessagePort; readonly role: 'opens' | 'receives' };
+  /**
+   * The documents of these projections: the thread that `hands` them off sends them to the other,
+   * which `takes` them into its file (see rebuild-hand-off.ts).
+   */
+  readonly handOff: {
+    readonly port: MessagePort;
+    readonly role: 'hands' | 'takes';
+    readonly projections: readonly string[];
+  };
   /**
    * The thread whose file becomes the read models: once told where the other part is, it copies
    * that part in and builds the indexes.
@@ -122,14 +140,23 @@ export async function rebuildReadModels(
   const upTo = await headOf(dataDir);
   const keys = options.keyEncryptionKeyDir ? { keyEncryptionKeyDir: options.keyEncryptionKeyDir } : {};
   const relay = new MessageChannel();
+  const handOff = new MessageChannel();
+  const handedOff = named(HANDED_OFF, true).map((projection) => projection.name);
+  if (handedOff.some((name) => !first.includes(name))) {
+    throw new Error(
+      `HANDED_OFF names a projection the first thread does not run: ${[...HANDED_OFF].join(', ')}`,
+    );
+  }
   const threads = [
     startRebuildThread({
       ...{ dataDir, file: target, projections: first, upTo, keys, finishes: true },
       personalData: { port: relay.port1, role: 'receives' },
+      handOff: { port: handOff.port1, role: 'hands', projections: handedOff },
     }),
     startRebuildThread({
       ...{ dataDir, file: partFile, projections: second, upTo, keys, finishes: false },
       personalData: { port: relay.port2, role: 'opens' },
+      handOff: { port: handOff.port2, role: 'takes', projections: handedOff },
     }),
   ] as const;
   let position: number;
@@ -199,7 +226,7 @@ function startRebuildThread(data: RebuildPart): RebuildThread {
     'rebuild-part.worker',
     data,
     { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    [data.personalData.port],
+    [data.personalData.port, data.handOff.port],
   );
   let projected!: (value: Projected) => void;
   let finished!: (value: { copy: number; indexes: number }) => void;
@@ -245,7 +272,18 @@ export async function rebuildPart(
   const eventStore = openEventStoreWithKeys({ dataDir: data.dataDir, ...data.keys }, (cipher) =>
     role === 'opens' ? new RelayingCipher(cipher, port) : (received = new RelayedCipher(port, cipher)),
   );
-  const readStore = SqliteReadStore.open(data.file, { bulkLoad: true });
+  const file = SqliteReadStore.open(data.file, { bulkLoad: true });
+  const hands = data.handOff.role === 'hands';
+  const readStore = hands
+    ? new HandingOffReadStore(
+        file,
+        data.handOff.port,
+        collectionsOf(data.handOff.projections).map((c) => c.name),
+      )
+    : file;
+  // Written between the pieces this thread reads, then until the other thread ends them.
+  const taken = hands ? null : takeHandedOff(data.handOff.port, file);
+  taken?.catch(() => undefined); // awaited below
   try {
     const position = await new ProjectionRunner(
       eventStore,
@@ -254,12 +292,17 @@ export async function rebuildPart(
       {
         checkpointName: CHECKPOINT_NAME,
       },
-    ).catchUp(data.upTo, { holdChangingDocuments: true });
+    ).catchUp(data.upTo, {
+      holdChangingDocuments: true,
+      ...(taken ? { betweenPieces: () => new Promise<void>((resolve) => setImmediate(resolve)) } : {}),
+    });
     // The other thread waits for no more envelopes from this one.
     if (role === 'opens') await eventStore.close();
+    if (readStore instanceof HandingOffReadStore) readStore.end();
+    if (taken) await taken;
     // The part indexes itself while the other thread still projects: copied in whole, its indexes
     // come with it (see copyCollectionsFrom).
-    if (!data.finishes) await readStore.indexBulkLoad();
+    if (!data.finishes) await file.indexBulkLoad();
     tell({
       type: 'projected',
       position,
@@ -267,18 +310,28 @@ export async function rebuildPart(
       ...(received ? { personalData: received.openings() } : {}),
     });
     if (!data.finishes) return;
-    const { partFile, projections } = await finishing();
-    const copying = process.hrtime.bigint();
-    const other = named(new Set(projections), true).flatMap((projection) => projection.collections);
-    await readStore.copyCollectionsFrom(partFile, other);
-    const copy = secondsSince(copying);
+    const finish = finishing();
+    // Its own indexes while the other thread writes and indexes what was handed off.
     const indexing = process.hrtime.bigint();
-    await readStore.finishBulkLoad();
-    tell({ type: 'finished', copy, indexes: secondsSince(indexing) });
+    await file.indexBulkLoad();
+    let indexes = secondsSince(indexing);
+    const { partFile, projections } = await finish;
+    const copying = process.hrtime.bigint();
+    const other = [...collectionsOf(projections), ...collectionsOf(data.handOff.projections)];
+    await file.copyCollectionsFrom(partFile, other);
+    const copy = secondsSince(copying);
+    const syncing = process.hrtime.bigint();
+    await file.finishBulkLoad();
+    indexes += secondsSince(syncing);
+    tell({ type: 'finished', copy, indexes });
   } finally {
     await readStore.close();
     await eventStore.close();
   }
+}
+
+function collectionsOf(projections: readonly string[]) {
+  return named(new Set(projections), true).flatMap((projection) => projection.collections);
 }
 
 export const PROJECTION_NAMES = PROJECTIONS.map((projection) => projection.name);

@@ -47,6 +47,19 @@ export interface SqliteReadStoreOptions {
  */
 const DEFAULT_CACHE_KIB = 64 * 1024;
 
+/** A document change as a commit writes it: [collection, document id, JSON of the document or null]. */
+export type EncodedChange = readonly [collection: string, id: string, json: string | null];
+
+/** Checks each change's id and encodes its document: a bad change throws before anything is written. */
+export function encodeChanges(changes: readonly DocumentChange[]): EncodedChange[] {
+  return changes.map((change) => {
+    if (typeof change.id !== 'string') {
+      throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
+    }
+    return [change.collection, change.id, change.doc === null ? null : JSON.stringify(change.doc)] as const;
+  });
+}
+
 interface LeaseRow {
   readonly holder: string;
   readonly expires_at: number;
@@ -347,16 +360,19 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     checkpoints: readonly Checkpoint[],
     options: CommitOptions = {},
   ): Promise<void> {
+    await this.commitEncoded(encodeChanges(changes), checkpoints, options);
+  }
+
+  /** `commit` of changes already encoded (`encodeChanges`, which may have run on another thread). */
+  async commitEncoded(
+    changes: readonly EncodedChange[],
+    checkpoints: readonly Checkpoint[],
+    options: CommitOptions = {},
+  ): Promise<void> {
     this.endSnapshot();
-    // Checked and encoded here, on either path: a bad change throws before anything is written.
+    // Checked here, on either path: a bad change throws before anything is written.
     const request: CommitRequest = {
-      changes: changes.map((change) => {
-        const table = this.table(change.collection);
-        if (typeof change.id !== 'string') {
-          throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
-        }
-        return [table, change.id, change.doc === null ? null : JSON.stringify(change.doc)] as const;
-      }),
+      changes: changes.map(([collection, id, json]) => [this.table(collection), id, json] as const),
       checkpoints: checkpoints.map(({ projection, position }) => {
         if (typeof projection !== 'string' || !Number.isSafeInteger(position)) {
           throw new Error(`Invalid checkpoint ${JSON.stringify({ projection, position })}`);
