@@ -17,8 +17,9 @@ export interface RebuildReport {
   readonly seconds: number;
   readonly file: string;
   /**
-   * Where the time went, in seconds: each thread's projecting (the second's with the indexes of its
-   * part), then the copy of the part and the first thread's indexes.
+   * Where the time went, in seconds: each thread's projecting (the second's with the documents handed
+   * off to it and the indexes of its part), then the copy of the part, and the first thread's indexes
+   * (built while the second finishes) with the file's last sync.
    */
   readonly phases: {
     readonly firstThread: number;
@@ -83,8 +84,8 @@ export interface RebuildPart {
     readonly projections: readonly string[];
   };
   /**
-   * The thread whose file becomes the read models: once told where the other part is, it copies
-   * that part in and builds the indexes.
+   * The thread whose file becomes the read models: it builds its indexes, and once told where the
+   * other part is, copies that part in.
    */
   readonly finishes: boolean;
 }
@@ -119,8 +120,9 @@ function named(names: ReadonlySet<string>, wanted: boolean): Projection[] {
  * Replays the whole log from position 0 into a fresh read-model file. With `swap`, the fresh file
  * then replaces DATA_DIR's read models in one rename, so readers never see a half-built state.
  * Two threads project (each reading the log): one most read models, into the fresh file, the other
- * the `SECOND_THREAD` ones into a part file, which it indexes while the first still projects; the
- * first then copies the part in, indexes and all, and builds its own indexes.
+ * the `SECOND_THREAD` ones into a part file, with the documents of the `HANDED_OFF` ones that the
+ * first sends it, and indexes the part; the first meanwhile builds its own indexes, then copies the
+ * part in, indexes and all.
  */
 export async function rebuildReadModels(
   dataDir: string,
