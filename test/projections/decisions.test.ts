@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { GetActorDecisionsHandler } from '../../src/application/audit/decision-queries';
+import { EncryptingEventStore } from '../../src/infrastructure/crypto/encrypting-event-store';
+import { loadKeyEncryptionKeys } from '../../src/infrastructure/crypto/key-encryption-keys';
+import { AesGcmPersonalDataCipher } from '../../src/infrastructure/crypto/personal-data-cipher';
+import { SqliteKeyStore } from '../../src/infrastructure/sqlite/sqlite-key-store';
 import type { EventToAppend } from '../../src/application/ports/event-store';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
@@ -277,5 +281,41 @@ describe('catching up to a given position (as each thread of a rebuild does)', (
       offset: 0,
     });
     expect(counted.total).toBe(100);
+  });
+});
+
+describe("an actor's decisions over the encrypting event store", () => {
+  it("lists registrations without opening anybody's personal data", async () => {
+    const keys = SqliteKeyStore.open(join(dir, 'keys.db'), loadKeyEncryptionKeys(join(dir, 'kek')));
+    try {
+      const cipher = new AesGcmPersonalDataCipher(keys);
+      const sealing = new EncryptingEventStore(events, cipher);
+      for (let n = 0; n < 3; n++) {
+        const event = registered('operator-1', n);
+        await sealing.append(
+          `worker-${n}`,
+          [{ ...event, data: { workerId: `${n}`, personal: { name: `姓名${n}`, phone: '13912345678' } } }],
+          'no_stream',
+        );
+      }
+      await new ProjectionRunner(sealing, reads, [decisionsProjection], {
+        checkpointName: 'decisions-test',
+      }).catchUp();
+      const open = jest.spyOn(cipher, 'open');
+
+      const listed = await new GetActorDecisionsHandler(reads, sealing).execute({
+        actorId: 'operator-1',
+        limit: 10,
+        offset: 0,
+      });
+      expect(listed.items.map((item) => [item.type, item.entityId])).toEqual([
+        ['WorkerRegistered', '0'],
+        ['WorkerRegistered', '1'],
+        ['WorkerRegistered', '2'],
+      ]);
+      expect(open).not.toHaveBeenCalled();
+    } finally {
+      await keys.close();
+    }
   });
 });

@@ -42,7 +42,8 @@ export class GetActorDecisionsHandler implements IQueryHandler<GetActorDecisions
       const first = page * DECISIONS_PER_PAGE;
       positions.push(...(doc?.positions ?? []).slice(Math.max(offset - first, 0), end - first));
     }
-    const events = await this.eventStore.readAt(positions);
+    // Who decided what and when: nobody's personal data is opened for it.
+    const events = await this.eventStore.readAt(positions, { sealed: true });
     if (events.length !== positions.length) {
       // The read model names only positions the log answered: a gap means the log lost events.
       throw new Error(

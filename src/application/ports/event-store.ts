@@ -80,6 +80,14 @@ export interface ReadAllOptions {
   readonly types?: ReadonlySet<string>;
 }
 
+export interface ReadAtOptions {
+  /**
+   * Personal data stays as stored, sealed (where a store seals it): for reads that need only who did
+   * what and when, so that nobody's personal data is opened for them.
+   */
+  readonly sealed?: boolean;
+}
+
 export interface SubscribeOptions {
   /** Stops the subscription; the iterator then ends normally. */
   readonly signal?: AbortSignal;
@@ -130,7 +138,7 @@ export interface EventStore {
    * order, each once; a position that holds no event is left out. For read models that index the log
    * rather than copy it (an actor's decisions).
    */
-  readAt(positions: readonly number[]): Promise<StoredEvent[]>;
+  readAt(positions: readonly number[], options?: ReadAtOptions): Promise<StoredEvent[]>;
   /** Catches up from `afterPosition`, then yields live events as they are appended. */
   subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncIterable<StoredEvent>;
   /** Position of the newest event, 0 when empty. */

@@ -4,6 +4,7 @@ import type {
   EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
+  ReadAtOptions,
   StoredEvent,
   SubscribeOptions,
 } from '../../application/ports/event-store';
@@ -74,8 +75,9 @@ export class EncryptingEventStore implements EventStore {
     return this.openAll(await this.inner.readAll(afterPosition, limit, options));
   }
 
-  async readAt(positions: readonly number[]): Promise<StoredEvent[]> {
-    return this.openAll(await this.inner.readAt(positions));
+  async readAt(positions: readonly number[], options: ReadAtOptions = {}): Promise<StoredEvent[]> {
+    const events = await this.inner.readAt(positions);
+    return options.sealed ? events : this.openAll(events);
   }
 
   async *subscribeToAll(afterPosition: number, options?: SubscribeOptions): AsyncGenerator<StoredEvent> {

@@ -77,6 +77,20 @@ describe('personal data encrypted at the event-store port', () => {
     await subscription.return?.(undefined);
   });
 
+  it('reads events at their positions opened, or left sealed when asked, without opening anything', async () => {
+    await store.append('worker-w5', [registered('w5')], 'no_stream');
+    const [stored] = await raw.readStream('worker-w5');
+    expect((await store.readAt([stored!.position]))[0]!.data.personal).toEqual(PERSON);
+
+    const cipher = new AesGcmPersonalDataCipher(keys);
+    const open = jest.spyOn(cipher, 'open');
+    const sealedReads = new EncryptingEventStore(raw, cipher);
+    const [sealed] = await sealedReads.readAt([stored!.position], { sealed: true });
+    expect(sealed).toEqual(stored);
+    expect(isSealedPersonalData(sealed!.data.personal)).toBe(true);
+    expect(open).not.toHaveBeenCalled();
+  });
+
   it('passes events without personal data through untouched', async () => {
     const consent = envelope({ type: 'ConsentRecorded', data: { workerId: 'w3', scopes: ['credit'] } });
     await store.append('worker-w3', [consent], 'no_stream');
