@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EVENT_FILE_SCHEMA, eventFileLayout, hasEventLog } from './event-file-layout';
-import { removeDatabase } from './open-database';
+import { removeDatabase, syncFile } from './open-database';
 
 export interface EventFileUpgrade {
   /** False when the file had the current layout already (nothing done). */
@@ -128,14 +128,4 @@ function copyIntoCurrentLayout(db: Database.Database, copy: string): { events: n
   if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
   db.exec('DETACH DATABASE copy');
   return { events: copied, streams };
-}
-
-/** On disk before it replaces the original (it was written without syncs). */
-function syncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

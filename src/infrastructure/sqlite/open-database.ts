@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -19,4 +19,17 @@ export function openDatabase(file: string): Database.Database {
 /** Deletes a SQLite file with its write-ahead log, shared-memory index and rollback journal, if any. */
 export function removeDatabase(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+}
+
+/**
+ * Flushes what was written to a file to the disk, e.g. a file written without syncs before it replaces
+ * another (fsync is per file: any descriptor of it will do).
+ */
+export function syncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

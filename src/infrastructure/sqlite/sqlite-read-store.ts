@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import {
   type AcquireOptions,
   type LeaseClaim,
@@ -18,7 +17,7 @@ import type {
 } from '../../application/ports/read-store';
 import type { ReadModelsProgress } from '../../projections/read-models-progress';
 import { BulkLoadWrites } from './bulk-load-writes';
-import { openDatabase } from './open-database';
+import { openDatabase, syncFile } from './open-database';
 import {
   CHECKPOINTS_TABLE,
   type CommitRequest,
@@ -47,16 +46,6 @@ export interface SqliteReadStoreOptions {
  * pages in memory (public verification from the read models lost 5–15 % with a quarter of this).
  */
 const DEFAULT_CACHE_KIB = 64 * 1024;
-
-/** Flushes a file's written pages to the disk (fsync is per file: any descriptor of it will do). */
-function syncFile(file: string): void {
-  const fd = openSync(file, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** A document change as a commit writes it: [collection, document id, JSON of the document or null]. */
 export type EncodedChange = readonly [collection: string, id: string, json: string | null];
