@@ -144,7 +144,7 @@ export async function rebuildReadModels(
   const relay = new MessageChannel();
   const handOff = new MessageChannel();
   const handedOff = named(HANDED_OFF, true).map((projection) => projection.name);
-  if (handedOff.some((name) => !first.includes(name))) {
+  if (handedOff.length !== HANDED_OFF.size || handedOff.some((name) => !first.includes(name))) {
     throw new Error(
       `HANDED_OFF names a projection the first thread does not run: ${[...HANDED_OFF].join(', ')}`,
     );
@@ -275,16 +275,17 @@ export async function rebuildPart(
     role === 'opens' ? new RelayingCipher(cipher, port) : (received = new RelayedCipher(port, cipher)),
   );
   const file = SqliteReadStore.open(data.file, { bulkLoad: true });
-  const hands = data.handOff.role === 'hands';
-  const readStore = hands
-    ? new HandingOffReadStore(
-        file,
-        data.handOff.port,
-        collectionsOf(data.handOff.projections).map((c) => c.name),
-      )
-    : file;
+  const handing =
+    data.handOff.role === 'hands'
+      ? new HandingOffReadStore(
+          file,
+          data.handOff.port,
+          collectionsOf(data.handOff.projections).map((c) => c.name),
+        )
+      : null;
+  const readStore = handing ?? file;
   // Written between the pieces this thread reads, then until the other thread ends them.
-  const taken = hands ? null : takeHandedOff(data.handOff.port, file);
+  const taken = handing ? null : takeHandedOff(data.handOff.port, file);
   taken?.catch(() => undefined); // awaited below
   try {
     const position = await new ProjectionRunner(
@@ -300,7 +301,7 @@ export async function rebuildPart(
     });
     // The other thread waits for no more envelopes from this one.
     if (role === 'opens') await eventStore.close();
-    if (readStore instanceof HandingOffReadStore) readStore.end();
+    handing?.end();
     if (taken) await taken;
     // The part indexes itself while the other thread still projects: copied in whole, its indexes
     // come with it (see copyCollectionsFrom).
