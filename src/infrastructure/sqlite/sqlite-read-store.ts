@@ -148,8 +148,14 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   /** Lower-cased names of the collections known to exist (SQLite table names are case-insensitive). */
   private readonly collections = new Set<string>();
   private closed = false;
-  /** While bulk loading: the writes, and the indexes held back (SQL to run at `finishBulkLoad()`). */
-  private bulk: { readonly writes: BulkLoadWrites; readonly indexes: string[] } | null = null;
+  /**
+   * While bulk loading: the writes, and the indexes held back (SQL to run at `indexBulkLoad()` or
+   * `finishBulkLoad()`, with the collection each is on).
+   */
+  private bulk: {
+    readonly writes: BulkLoadWrites;
+    indexes: { readonly collection: string; readonly sql: string }[];
+  } | null = null;
 
   /** See `followChanges`: while set and vouching, reads share one read transaction. */
   private changes: Pick<ReadModelsProgress, 'seesEveryChange'> | null = null;
@@ -259,7 +265,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
           if (this.collections.has(spec.name.toLowerCase())) continue;
           // No key while loading (see BulkLoadWrites): the indexes, the unique one on id among them,
           // come at the end.
-          bulk.indexes.push(...this.createBulkTable(spec));
+          for (const sql of this.createBulkTable(spec)) bulk.indexes.push({ collection: spec.name, sql });
         } else {
           const table = quoteIdent(spec.name);
           this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
@@ -439,19 +445,26 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   }
 
   /**
-   * While bulk loading: builds the indexes held back so far, now (a rebuild's part, whose thread has
-   * finished projecting while the other still works, indexes itself before it is copied in).
+   * While bulk loading: builds the indexes held back so far, now, of the given collections or of all
+   * (a rebuild's part, whose thread has finished projecting while the other still works, indexes
+   * itself before it is copied in; a thread indexes its own collections, once complete, while it
+   * still writes others).
    */
-  async indexBulkLoad(): Promise<void> {
+  async indexBulkLoad(collections?: readonly string[]): Promise<void> {
     this.endSnapshot();
     const bulk = this.bulk;
     if (!bulk) throw new Error('indexBulkLoad is part of a bulk load');
-    this.buildIndexes(bulk.indexes.splice(0));
+    const wanted = collections && new Set(collections.map((name) => name.toLowerCase()));
+    const now = wanted
+      ? bulk.indexes.filter((index) => wanted.has(index.collection.toLowerCase()))
+      : bulk.indexes;
+    this.buildIndexes(now);
+    bulk.indexes = wanted ? bulk.indexes.filter((index) => !now.includes(index)) : [];
   }
 
-  /** The indexes a bulk load held back, built in one transaction. */
-  private buildIndexes(indexes: readonly string[]): void {
-    this.db.transaction(() => indexes.forEach((sql) => this.db.exec(sql)))();
+  /** Indexes a bulk load held back, built in one transaction. */
+  private buildIndexes(indexes: readonly { readonly sql: string }[]): void {
+    this.db.transaction(() => indexes.forEach(({ sql }) => this.db.exec(sql)))();
   }
 
   /** Ends a bulk load: builds the held-back indexes and makes the file a normal WAL database. */
