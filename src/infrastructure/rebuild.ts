@@ -5,7 +5,6 @@ import { ProjectionRunner } from '../projections/projection-runner';
 import type { Projection } from '../projections/projection';
 import { RelayedCipher, RelayingCipher, type RelayedOpenings } from './crypto/personal-data-relay';
 import { openEventStoreWithKeys } from './privacy';
-import { HandingOffReadStore, takeHandedOff } from './rebuild-hand-off';
 import { CHECKPOINT_NAME } from './read-models';
 import { startModuleThread } from './sqlite/module-thread';
 import { removeDatabase } from './sqlite/open-database';
@@ -18,9 +17,8 @@ export interface RebuildReport {
   readonly seconds: number;
   readonly file: string;
   /**
-   * Where the time went, in seconds: each thread's projecting (the second's with the documents handed
-   * off to it and the indexes of its part), then the copy of the part, and the first thread's indexes
-   * (built while the second finishes) with the file's last sync.
+   * Where the time went, in seconds: each thread's projecting (the second's with the indexes of its
+   * part), then the copy of the part, and the first thread's indexes with the file's last sync.
    */
   readonly phases: {
     readonly firstThread: number;
@@ -41,16 +39,14 @@ export interface RebuildReport {
  * first thread does (the masked name), and decisions read the same events: the second thread opens
  * the envelopes and hands them over (`personalData`), which evens the threads out (at Shanghai scale
  * ~25 and ~17 s before, when the first opened them itself).
+ *
+ * The first thread writes its documents itself, although the second has time left on the Shanghai
+ * set: handing them to the second to write made that set's rebuild ~4 % faster, but a document the
+ * runner's cache has let go must then be read back across threads (~65 µs, against ~15 µs from the
+ * thread's own file), and on a log whose journeys overlap as a city's do, that made the rebuild
+ * 15–20 % slower (docs/performance.md, item 85).
  */
 const SECOND_THREAD = new Set(['training-sessions', 'decisions', 'stats']);
-
-/**
- * Projections of the first thread whose documents the second thread writes (`handOff`): nothing else
- * reads them but themselves and each other, so their documents are rarely read back, and they are
- * the largest share of the first thread's writes. The second thread, done with its own ~7 s before
- * the first at Shanghai scale, writes them and builds their indexes beside its own projecting.
- */
-const HANDED_OFF = new Set(['public-certificates', 'roster', 'queues']);
 
 /**
  * The young generation of a rebuild thread, in MB. A rebuild makes a few objects per event that die
@@ -83,17 +79,8 @@ export interface RebuildPart {
    */
   readonly personalData: { readonly port: MessagePort; readonly role: 'opens' | 'receives' };
   /**
-   * The documents of these projections: the thread that `hands` them off sends them to the other,
-   * which `takes` them into its file (see rebuild-hand-off.ts).
-   */
-  readonly handOff: {
-    readonly port: MessagePort;
-    readonly role: 'hands' | 'takes';
-    readonly projections: readonly string[];
-  };
-  /**
-   * The thread whose file becomes the read models: it builds its indexes, and once told where the
-   * other part is, copies that part in.
+   * The thread whose file becomes the read models: once told where the other part is, it copies
+   * that part in and builds the indexes.
    */
   readonly finishes: boolean;
 }
@@ -128,9 +115,8 @@ function named(names: ReadonlySet<string>, wanted: boolean): Projection[] {
  * Replays the whole log from position 0 into a fresh read-model file. With `swap`, the fresh file
  * then replaces DATA_DIR's read models in one rename, so readers never see a half-built state.
  * Two threads project (each reading the log): one most read models, into the fresh file, the other
- * the `SECOND_THREAD` ones into a part file, with the documents of the `HANDED_OFF` ones that the
- * first sends it, and indexes the part; the first meanwhile builds its own indexes, then copies the
- * part in, indexes and all.
+ * the `SECOND_THREAD` ones into a part file, which it indexes while the first still projects; the
+ * first then copies the part in, indexes and all, and builds its own indexes.
  */
 export async function rebuildReadModels(
   dataDir: string,
@@ -150,23 +136,14 @@ export async function rebuildReadModels(
   const upTo = await headOf(dataDir);
   const keys = options.keyEncryptionKeyDir ? { keyEncryptionKeyDir: options.keyEncryptionKeyDir } : {};
   const relay = new MessageChannel();
-  const handOff = new MessageChannel();
-  const handedOff = named(HANDED_OFF, true).map((projection) => projection.name);
-  if (handedOff.length !== HANDED_OFF.size || handedOff.some((name) => !first.includes(name))) {
-    throw new Error(
-      `HANDED_OFF names a projection the first thread does not run: ${[...HANDED_OFF].join(', ')}`,
-    );
-  }
   const threads = [
     startRebuildThread({
       ...{ dataDir, file: target, projections: first, upTo, keys, finishes: true },
       personalData: { port: relay.port1, role: 'receives' },
-      handOff: { port: handOff.port1, role: 'hands', projections: handedOff },
     }),
     startRebuildThread({
       ...{ dataDir, file: partFile, projections: second, upTo, keys, finishes: false },
       personalData: { port: relay.port2, role: 'opens' },
-      handOff: { port: handOff.port2, role: 'takes', projections: handedOff },
     }),
   ] as const;
   const writeBack = writeBackWhileFilled(target, WRITE_BACK_MS);
@@ -239,7 +216,7 @@ function startRebuildThread(data: RebuildPart): RebuildThread {
     'rebuild-part.worker',
     data,
     { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    [data.personalData.port, data.handOff.port],
+    [data.personalData.port],
   );
   let projected!: (value: Projected) => void;
   let finished!: (value: { copy: number; indexes: number }) => void;
@@ -285,19 +262,7 @@ export async function rebuildPart(
   const eventStore = openEventStoreWithKeys({ dataDir: data.dataDir, ...data.keys }, (cipher) =>
     role === 'opens' ? new RelayingCipher(cipher, port) : (received = new RelayedCipher(port, cipher)),
   );
-  const file = SqliteReadStore.open(data.file, { bulkLoad: true });
-  const handing =
-    data.handOff.role === 'hands'
-      ? new HandingOffReadStore(
-          file,
-          data.handOff.port,
-          collectionsOf(data.handOff.projections).map((c) => c.name),
-        )
-      : null;
-  const readStore = handing ?? file;
-  // Written between the pieces this thread reads, then until the other thread ends them.
-  const taken = handing ? null : takeHandedOff(data.handOff.port, file);
-  taken?.catch(() => undefined); // awaited below
+  const readStore = SqliteReadStore.open(data.file, { bulkLoad: true });
   try {
     const position = await new ProjectionRunner(
       eventStore,
@@ -306,21 +271,12 @@ export async function rebuildPart(
       {
         checkpointName: CHECKPOINT_NAME,
       },
-    ).catchUp(data.upTo, {
-      holdChangingDocuments: true,
-      ...(taken ? { betweenPieces: () => new Promise<void>((resolve) => setImmediate(resolve)) } : {}),
-    });
+    ).catchUp(data.upTo, { holdChangingDocuments: true });
     // The other thread waits for no more envelopes from this one.
     if (role === 'opens') await eventStore.close();
-    handing?.end();
-    if (taken) {
-      // Its own collections are complete: their indexes now, while the other thread still projects.
-      await file.indexBulkLoad(collectionsOf(data.projections).map((collection) => collection.name));
-      await taken;
-    }
     // The part indexes itself while the other thread still projects: copied in whole, its indexes
     // come with it (see copyCollectionsFrom).
-    if (!data.finishes) await file.indexBulkLoad();
+    if (!data.finishes) await readStore.indexBulkLoad();
     tell({
       type: 'projected',
       position,
@@ -328,28 +284,18 @@ export async function rebuildPart(
       ...(received ? { personalData: received.openings() } : {}),
     });
     if (!data.finishes) return;
-    const finish = finishing();
-    // Its own indexes while the other thread writes and indexes what was handed off.
-    const indexing = process.hrtime.bigint();
-    await file.indexBulkLoad();
-    let indexes = secondsSince(indexing);
-    const { partFile, projections } = await finish;
+    const { partFile, projections } = await finishing();
     const copying = process.hrtime.bigint();
-    const other = [...collectionsOf(projections), ...collectionsOf(data.handOff.projections)];
-    await file.copyCollectionsFrom(partFile, other);
+    const other = named(new Set(projections), true).flatMap((projection) => projection.collections);
+    await readStore.copyCollectionsFrom(partFile, other);
     const copy = secondsSince(copying);
-    const syncing = process.hrtime.bigint();
-    await file.finishBulkLoad();
-    indexes += secondsSince(syncing);
-    tell({ type: 'finished', copy, indexes });
+    const indexing = process.hrtime.bigint();
+    await readStore.finishBulkLoad();
+    tell({ type: 'finished', copy, indexes: secondsSince(indexing) });
   } finally {
     await readStore.close();
     await eventStore.close();
   }
-}
-
-function collectionsOf(projections: readonly string[]) {
-  return named(new Set(projections), true).flatMap((projection) => projection.collections);
 }
 
 export const PROJECTION_NAMES = PROJECTIONS.map((projection) => projection.name);

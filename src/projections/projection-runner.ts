@@ -35,11 +35,6 @@ export interface CatchUpOptions {
    * written meanwhile may be ahead of it), so a catch-up that stops half-way must not be resumed.
    */
   readonly holdChangingDocuments?: boolean;
-  /**
-   * Awaited between the pieces of the log it reads: e.g. a turn of the thread's event loop, so that
-   * messages from another thread are served while the catch-up runs (otherwise they wait for its end).
-   */
-  readonly betweenPieces?: () => Promise<void>;
 }
 /** How often a runner standing by reads the checkpoint another process moves. */
 const STANDBY_POLL_MS = 50;
@@ -144,7 +139,6 @@ export class ProjectionRunner implements FollowedReadModels {
         await this.project(events, context);
         if (events.length > 0) reached = events[events.length - 1]!.position;
         applied += events.length;
-        if (options.betweenPieces) await options.betweenPieces();
       }
       if (exhausted) reached = target;
       if (hold) {

@@ -174,44 +174,6 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     await reopened.close();
   });
 
-  it("indexes only the collections asked for, keeps the others' indexes back, and builds those at the end", async () => {
-    const bulkFile = join(dir, 'bulk-some-indexes.sqlite');
-    const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
-    await store.ensureCollections([
-      { name: 'stats', indexes: ['scope'] },
-      { name: 'roster', indexes: ['agencyId'] },
-    ]);
-    await store.commit(
-      [
-        { collection: 'stats', id: 's1', doc: { id: 's1', scope: 'total' } },
-        { collection: 'roster', id: 'w1', doc: { id: 'w1', agencyId: 'a' } },
-      ],
-      [],
-    );
-    // The load holds the file exclusively: its indexes are looked up on its own connection.
-    const connection = (store as unknown as { db: import('better-sqlite3').Database }).db;
-    const indexes = () =>
-      connection
-        .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )
-        .pluck()
-        .all();
-    expect(indexes()).toEqual([]);
-    await store.indexBulkLoad(['stats']);
-    expect(indexes()).toEqual(['ix:stats:scope', 'pk:stats']);
-    await store.commit([{ collection: 'roster', id: 'w2', doc: { id: 'w2', agencyId: 'b' } }], []);
-    await store.indexBulkLoad(['stats']); // nothing of stats is left to build: a no-op
-    expect(indexes()).toEqual(['ix:stats:scope', 'pk:stats']);
-    await store.finishBulkLoad();
-    expect(indexes()).toEqual(['ix:roster:agencyId', 'ix:stats:scope', 'pk:roster', 'pk:stats']);
-    await store.close();
-    const reopened = SqliteReadStore.open(bulkFile);
-    expect(await reopened.find('roster', { agencyId: 'b' })).toEqual([{ id: 'w2', agencyId: 'b' }]);
-    expect(await reopened.find('stats', { scope: 'total' })).toEqual([{ id: 's1', scope: 'total' }]);
-    await reopened.close();
-  });
-
   it('updates, deletes and reads documents while loading, copies in a part, and keys every collection by id at the end', async () => {
     const bulkFile = join(dir, 'bulk-changes.sqlite');
     const partFile = join(dir, 'bulk-part.sqlite');

@@ -47,19 +47,6 @@ export interface SqliteReadStoreOptions {
  */
 const DEFAULT_CACHE_KIB = 64 * 1024;
 
-/** A document change as a commit writes it: [collection, document id, JSON of the document or null]. */
-export type EncodedChange = readonly [collection: string, id: string, json: string | null];
-
-/** Checks each change's id and encodes its document: a bad change throws before anything is written. */
-export function encodeChanges(changes: readonly DocumentChange[]): EncodedChange[] {
-  return changes.map((change) => {
-    if (typeof change.id !== 'string') {
-      throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
-    }
-    return [change.collection, change.id, change.doc === null ? null : JSON.stringify(change.doc)] as const;
-  });
-}
-
 interface LeaseRow {
   readonly holder: string;
   readonly expires_at: number;
@@ -148,14 +135,8 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   /** Lower-cased names of the collections known to exist (SQLite table names are case-insensitive). */
   private readonly collections = new Set<string>();
   private closed = false;
-  /**
-   * While bulk loading: the writes, and the indexes held back (SQL to run at `indexBulkLoad()` or
-   * `finishBulkLoad()`, with the collection each is on).
-   */
-  private bulk: {
-    readonly writes: BulkLoadWrites;
-    indexes: { readonly collection: string; readonly sql: string }[];
-  } | null = null;
+  /** While bulk loading: the writes, and the indexes held back (SQL to run at `finishBulkLoad()`). */
+  private bulk: { readonly writes: BulkLoadWrites; readonly indexes: string[] } | null = null;
 
   /** See `followChanges`: while set and vouching, reads share one read transaction. */
   private changes: Pick<ReadModelsProgress, 'seesEveryChange'> | null = null;
@@ -265,7 +246,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
           if (this.collections.has(spec.name.toLowerCase())) continue;
           // No key while loading (see BulkLoadWrites): the indexes, the unique one on id among them,
           // come at the end.
-          for (const sql of this.createBulkTable(spec)) bulk.indexes.push({ collection: spec.name, sql });
+          bulk.indexes.push(...this.createBulkTable(spec));
         } else {
           const table = quoteIdent(spec.name);
           this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
@@ -366,19 +347,16 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     checkpoints: readonly Checkpoint[],
     options: CommitOptions = {},
   ): Promise<void> {
-    await this.commitEncoded(encodeChanges(changes), checkpoints, options);
-  }
-
-  /** `commit` of changes already encoded (`encodeChanges`, which may have run on another thread). */
-  async commitEncoded(
-    changes: readonly EncodedChange[],
-    checkpoints: readonly Checkpoint[],
-    options: CommitOptions = {},
-  ): Promise<void> {
     this.endSnapshot();
-    // Checked here, on either path: a bad change throws before anything is written.
+    // Checked and encoded here, on either path: a bad change throws before anything is written.
     const request: CommitRequest = {
-      changes: changes.map(([collection, id, json]) => [this.table(collection), id, json] as const),
+      changes: changes.map((change) => {
+        const table = this.table(change.collection);
+        if (typeof change.id !== 'string') {
+          throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
+        }
+        return [table, change.id, change.doc === null ? null : JSON.stringify(change.doc)] as const;
+      }),
       checkpoints: checkpoints.map(({ projection, position }) => {
         if (typeof projection !== 'string' || !Number.isSafeInteger(position)) {
           throw new Error(`Invalid checkpoint ${JSON.stringify({ projection, position })}`);
@@ -445,26 +423,19 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   }
 
   /**
-   * While bulk loading: builds the indexes held back so far, now, of the given collections or of all
-   * (a rebuild's part, whose thread has finished projecting while the other still works, indexes
-   * itself before it is copied in; a thread indexes its own collections, once complete, while it
-   * still writes others).
+   * While bulk loading: builds the indexes held back so far, now (a rebuild's part, whose thread has
+   * finished projecting while the other still works, indexes itself before it is copied in).
    */
-  async indexBulkLoad(collections?: readonly string[]): Promise<void> {
+  async indexBulkLoad(): Promise<void> {
     this.endSnapshot();
     const bulk = this.bulk;
     if (!bulk) throw new Error('indexBulkLoad is part of a bulk load');
-    const wanted = collections && new Set(collections.map((name) => name.toLowerCase()));
-    const now = wanted
-      ? bulk.indexes.filter((index) => wanted.has(index.collection.toLowerCase()))
-      : bulk.indexes;
-    this.buildIndexes(now);
-    bulk.indexes = wanted ? bulk.indexes.filter((index) => !now.includes(index)) : [];
+    this.buildIndexes(bulk.indexes.splice(0));
   }
 
-  /** Indexes a bulk load held back, built in one transaction. */
-  private buildIndexes(indexes: readonly { readonly sql: string }[]): void {
-    this.db.transaction(() => indexes.forEach(({ sql }) => this.db.exec(sql)))();
+  /** The indexes a bulk load held back, built in one transaction. */
+  private buildIndexes(indexes: readonly string[]): void {
+    this.db.transaction(() => indexes.forEach((sql) => this.db.exec(sql)))();
   }
 
   /** Ends a bulk load: builds the held-back indexes and makes the file a normal WAL database. */
@@ -479,7 +450,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     this.db.pragma('locking_mode = NORMAL');
     setJournalMode(this.db, 'wal');
     // Everything written so far reaches the disk before the file is swapped in: the pages were written
-    // without a sync, and the last commit may have written nothing (its indexes built earlier, by
+    // without a sync, and the last commit may have written nothing (every index built earlier, by
     // `indexBulkLoad`), so its sync cannot be counted on to take them with it.
     syncFile(this.db.name);
   }
