@@ -67,6 +67,18 @@ export class DocumentCache {
     if (this.written?.full) this.written = null;
   }
 
+  /**
+   * How many of these changes are to documents written before, since the store was known empty (by
+   * the existence filter, so a few more than there are); 0 when that is not known.
+   */
+  countWrittenBefore(changes: readonly DocumentChange[]): number {
+    const written = this.written;
+    if (!written) return 0;
+    let count = 0;
+    for (const { collection, id } of changes) if (written.mightHave(collection, id)) count += 1;
+    return count;
+  }
+
   private put(collection: string, id: string, doc: ReadDocument | null): void {
     let docs = this.young.get(collection);
     if (!docs) this.young.set(collection, (docs = new Map()));

@@ -55,6 +55,18 @@ describe('DocumentCache', () => {
     expect(cache.get('c', 'never')).toBeNull();
   });
 
+  it('counts the changes to documents it wrote before, since the store was empty; none when it cannot know', () => {
+    const cache = new DocumentCache(4);
+    const change = (id: string) => ({ collection: 'c', id, doc: { id } });
+    expect(cache.countWrittenBefore([change('a')])).toBe(0);
+    cache.startEmpty();
+    for (let i = 0; i < 100; i++) cache.remember([change(`doc-${i}`)]);
+    // Written long ago and forgotten by the bounded cache: still counted.
+    expect(cache.countWrittenBefore([change('doc-1'), change('doc-99'), change('new')])).toBe(2);
+    cache.clear();
+    expect(cache.countWrittenBefore([change('doc-1')])).toBe(0);
+  });
+
   it('forgets everything, including what it knew about the empty store, when cleared', () => {
     const cache = new DocumentCache(10);
     cache.startEmpty();
