@@ -23,8 +23,27 @@ export class DocumentCache {
   private old: Generation = new Map();
   private youngSize = 0;
   private written: ExistenceFilter | null = null;
+  /** Reads from the store told (`fill`) since `takeFills` was last called. */
+  private fills = 0;
 
-  constructor(private readonly capacity = 50_000) {}
+  constructor(private capacity = 50_000) {}
+
+  /** Holds up to `capacity` documents from now on, if that is more than it does. */
+  grow(capacity: number): void {
+    this.capacity = Math.max(this.capacity, capacity);
+  }
+
+  /** How many documents it holds at most. */
+  get limit(): number {
+    return this.capacity;
+  }
+
+  /** How many reads from the store it was told of since the last call: what it could not answer. */
+  takeFills(): number {
+    const fills = this.fills;
+    this.fills = 0;
+    return fills;
+  }
 
   /** Forgets everything, e.g. when another writer may have changed the store. */
   clear(): void {
@@ -55,6 +74,7 @@ export class DocumentCache {
 
   /** What a read from the store found (null: nothing). */
   fill(collection: string, id: string, doc: ReadDocument | null): void {
+    this.fills += 1;
     this.put(collection, id, doc);
   }
 

@@ -67,6 +67,22 @@ describe('DocumentCache', () => {
     expect(cache.countWrittenBefore([change('doc-1')])).toBe(0);
   });
 
+  it('holds more once grown (never fewer), and counts the reads from the store it was told of', () => {
+    const cache = new DocumentCache(10);
+    for (let i = 0; i < 100; i++) cache.fill('c', `old-${i}`, { i });
+    expect(cache.takeFills()).toBe(100);
+    expect(cache.takeFills()).toBe(0);
+    cache.grow(5);
+    expect(cache.limit).toBe(10);
+    cache.grow(1_000);
+    expect(cache.limit).toBe(1_000);
+    for (let i = 0; i < 400; i++) cache.remember([{ collection: 'c', id: `doc-${i}`, doc: { i } }]);
+    let known = 0;
+    for (let i = 0; i < 400; i++) if (cache.get('c', `doc-${i}`) !== undefined) known++;
+    expect(known).toBe(400);
+    expect(cache.takeFills()).toBe(0); // what it committed is no read from the store
+  });
+
   it('forgets everything, including what it knew about the empty store, when cleared', () => {
     const cache = new DocumentCache(10);
     cache.startEmpty();
