@@ -42,7 +42,7 @@ export interface RebuildReport {
  *
  * The first thread writes its documents itself, although the second has time left on the Shanghai
  * set: handing them to the second to write made that set's rebuild ~4 % faster, but a document the
- * runner's cache has let go must then be read back across threads (~65 µs, against ~15 µs from the
+ * runner's cache has let go must then be read back across threads (~65 µs, against ~6 µs from the
  * thread's own file), and on a log whose journeys overlap as a city's do, that made the rebuild
  * 15–20 % slower (docs/performance.md, item 85).
  */
