@@ -26,8 +26,8 @@ const MAX_BACKOFF_MS = 5_000;
 const READ_PIECE = 1_000;
 /**
  * Of the documents a round of a holding catch-up writes, about this many are looked up to tell how
- * many were written before (see HoldingTime): a share needs no more, and looking up every one cost
- * ~2 % of a rebuild of the Shanghai set.
+ * many were written before (see HoldingTime): a share needs no more, and a rebuild of the Shanghai
+ * set writes 1.2 million documents.
  */
 const JUDGED = 256;
 /**
