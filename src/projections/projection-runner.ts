@@ -19,6 +19,11 @@ export interface RunnerOptions {
    * otherwise the runner stands by, following the checkpoint that the holder moves.
    */
   readonly lease?: ProjectionLease;
+  /**
+   * How many documents the runner's cache holds across batches (DocumentCache, 50,000 unless told):
+   * a holding catch-up may grow it (see READ_BACK_SHARE), a runner following the log never does.
+   */
+  readonly cachedDocuments?: number;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -31,13 +36,14 @@ const READ_PIECE = 1_000;
  */
 const JUDGED = 256;
 /**
- * In a holding catch-up (a rebuild), a round that had to read more documents than this from the store
- * doubles the cache, up to MOST_CACHED documents: on a log whose entities' events lie far apart it
- * was too small (at three tenths of the city with every journey overlapping, 13.5–13.8 s with
- * 200,000 documents against 15.2–15.3 s with 50,000, 75 MB more). On the Shanghai set a rebuild reads
- * ~600 documents back in all, and its cache stays as it is. The service's runner never grows it.
+ * In a holding catch-up (a rebuild), a round that had to read back from the store more than one
+ * document for every READ_BACK_SHARE events it applied (500 in a round of 10,000) doubles the cache,
+ * up to MOST_CACHED documents: on a log whose entities' events lie far apart it was too small (at
+ * three tenths of the city with every journey overlapping, 13.5–13.8 s with 200,000 documents against
+ * 15.2–15.3 s with 50,000, 75 MB more). On the Shanghai set a rebuild reads ~600 documents back in
+ * all, and its cache stays as it is. The service's runner never grows it.
  */
-const READS_TO_GROW = 500;
+const READ_BACK_SHARE = 20;
 const MOST_CACHED = 200_000;
 
 export interface CatchUpOptions {
@@ -67,7 +73,7 @@ export class ProjectionRunner implements FollowedReadModels {
   private abort = new AbortController();
   private running: Promise<void> | null = null;
   /** Documents of earlier batches, valid only while this runner is the read models' only writer. */
-  private readonly cache = new DocumentCache();
+  private readonly cache: DocumentCache;
   private readonly listeners = new Set<CommitListener>();
 
   constructor(
@@ -77,6 +83,7 @@ export class ProjectionRunner implements FollowedReadModels {
     private readonly options: RunnerOptions,
   ) {
     this.batchSize = options.batchSize ?? 10_000;
+    this.cache = new DocumentCache(options.cachedDocuments);
   }
 
   get checkpoint(): number {
@@ -165,7 +172,7 @@ export class ProjectionRunner implements FollowedReadModels {
         const judged = step === 1 ? settled : settled.filter((_, index) => index % step === 0);
         holding.wrote(judged.length, this.cache.countWrittenBefore(judged));
         await this.commitChanges(settled, []);
-        if (this.cache.takeFills() > READS_TO_GROW) {
+        if (this.cache.takeFills() > applied / READ_BACK_SHARE) {
           this.cache.grow(Math.min(this.cache.limit * 2, MOST_CACHED));
         }
         context.nextRound();

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
+import { documentProjection } from '../../src/projections/projection';
+import { ProjectionRunner } from '../../src/projections/projection-runner';
+
+/** Counts each entity's steps: one document per entity, changed by each of its events. */
+const steps = documentProjection<{ id: string; steps: number }>({
+  name: 'steps',
+  collection: { name: 'steps', indexes: [] },
+  eventTypes: ['Stepped'],
+  idOf: (event) => event.streamId,
+  evolve: (doc, event) => ({ id: event.streamId, steps: (doc?.steps ?? 0) + 1 }),
+});
+
+const ENTITIES = 1_000;
+const STEPS = 4;
+/**
+ * An entity's steps lie 1,000 events apart, 20 rounds of 50: longer than a holding catch-up holds a
+ * quiet document (16 rounds at most), so each is written, then needed again 20 rounds later.
+ */
+const BATCH = 50;
+/** Far fewer than the entities in flight: the runner starts with a cache too small for this log. */
+const CACHED = 100;
+
+describe('a rebuild whose cache is too small for the log grows it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cache-growth-'));
+  let events: SqliteEventStore;
+
+  beforeAll(async () => {
+    events = SqliteEventStore.open(join(dir, 'events.db'));
+    for (let step = 0; step < STEPS; step++) {
+      await events.appendToStreams(
+        Array.from({ length: ENTITIES }, (_, entity) => ({
+          streamId: `entity-${entity}`,
+          expected: step === 0 ? ('no_stream' as const) : step - 1,
+          events: [
+            {
+              id: `entity-${entity}-step-${step}`,
+              type: 'Stepped',
+              schemaVersion: 1,
+              data: {},
+              metadata: {
+                occurredAt: '2026-01-01T00:00:00.000Z',
+                actor: { id: 'someone', role: 'platform_admin' as const },
+                commandId: `command-${entity}-${step}`,
+                correlationId: `command-${entity}-${step}`,
+                causationId: `command-${entity}-${step}`,
+              },
+            },
+          ],
+        })),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await events.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads each document back at most once, not at every step, and builds the same read models', async () => {
+    const reads = SqliteReadStore.open(join(dir, 'read.db'), { bulkLoad: true });
+    const readBack = jest.spyOn(reads, 'get');
+    try {
+      const runner = new ProjectionRunner(events, reads, [steps], {
+        checkpointName: 'steps',
+        batchSize: BATCH,
+        cachedDocuments: CACHED,
+      });
+      expect(await runner.catchUp(Infinity, { holdChangingDocuments: true })).toBe(ENTITIES * STEPS);
+      // A cache that stayed at 100 documents reads every entity's document back at each of its
+      // later steps (3,000 reads with the growth taken out). Growing from the first rounds that read
+      // back more than one document in 20 events, it has dropped the documents of the first pass
+      // but soon holds every entity: one read back each at most (950 when this was written).
+      expect(readBack.mock.calls.length).toBeGreaterThan(0);
+      expect(readBack.mock.calls.length).toBeLessThanOrEqual(ENTITIES);
+      for (let entity = 0; entity < ENTITIES; entity += 37) {
+        expect(await reads.get('steps', `entity-${entity}`)).toEqual({
+          id: `entity-${entity}`,
+          steps: STEPS,
+        });
+      }
+      expect(await reads.getCheckpoint('steps')).toBe(ENTITIES * STEPS);
+    } finally {
+      await reads.close();
+    }
+  });
+});
