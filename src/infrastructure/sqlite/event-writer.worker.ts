@@ -10,11 +10,15 @@ import { openDatabase } from './open-database';
 import { serveWriterThread } from './writer-thread-loop';
 
 /**
- * In a bulk load, the pages the write-ahead log may grow to (40 MB) before a commit copies it into the
- * file (SQLite's default is 1,000). The pages every group of appends changes (the ends of the table
- * and its indexes) are then copied once per 10,000 pages of log instead of once per 1,000.
+ * In a bulk load, the pages the write-ahead log may grow to (400 MB) before a commit copies it into
+ * the file (SQLite's default is 1,000). A page that many groups change is then copied once per
+ * 100,000 pages of log: the ends of the table and its indexes, and the leaves of the index of stream
+ * ids (~50 MB at Shanghai scale, one random leaf changed for each new stream, ~0.66 per command).
+ * The whole city, alternating: 65.0–70.8 s against 71.8–81.6 s with 10,000 or 40,000 pages, 72.2 s with
+ * 250,000; with 1,000,000 the log reached 4.1 GB and the load took 72.4–76.7 s, much of it in the
+ * kernel (docs/performance.md, item 88).
  */
-const BULK_LOAD_WAL_PAGES = 10_000;
+const BULK_LOAD_WAL_PAGES = 100_000;
 
 /**
  * The event store's writer thread (started by event-writer.ts): owns the write connection to the
