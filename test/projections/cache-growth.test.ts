@@ -1,19 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
-import { SqliteReadStore } from '../../src/infrastructure/sqlite/sqlite-read-store';
-import { documentProjection } from '../../src/projections/projection';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
-
-/** Counts each entity's steps: one document per entity, changed by each of its events. */
-const steps = documentProjection<{ id: string; steps: number }>({
-  name: 'steps',
-  collection: { name: 'steps', indexes: [] },
-  eventTypes: ['Stepped'],
-  idOf: (event) => event.streamId,
-  evolve: (doc, event) => ({ id: event.streamId, steps: (doc?.steps ?? 0) + 1 }),
-});
+import { steppingLog, stepsProjection } from '../support/stepping-log';
 
 const ENTITIES = 1_000;
 const STEPS = 4;
@@ -26,46 +12,13 @@ const BATCH = 50;
 const CACHED = 100;
 
 describe('a rebuild whose cache is too small for the log grows it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cache-growth-'));
-  let events: SqliteEventStore;
-
-  beforeAll(async () => {
-    events = SqliteEventStore.open(join(dir, 'events.db'));
-    for (let step = 0; step < STEPS; step++) {
-      await events.appendToStreams(
-        Array.from({ length: ENTITIES }, (_, entity) => ({
-          streamId: `entity-${entity}`,
-          expected: step === 0 ? ('no_stream' as const) : step - 1,
-          events: [
-            {
-              id: `entity-${entity}-step-${step}`,
-              type: 'Stepped',
-              schemaVersion: 1,
-              data: {},
-              metadata: {
-                occurredAt: '2026-01-01T00:00:00.000Z',
-                actor: { id: 'someone', role: 'platform_admin' as const },
-                commandId: `command-${entity}-${step}`,
-                correlationId: `command-${entity}-${step}`,
-                causationId: `command-${entity}-${step}`,
-              },
-            },
-          ],
-        })),
-      );
-    }
-  });
-
-  afterAll(async () => {
-    await events.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const log = steppingLog(ENTITIES, STEPS);
 
   it('reads each document back at most once, not at every step, and builds the same read models', async () => {
-    const reads = SqliteReadStore.open(join(dir, 'read.db'), { bulkLoad: true });
+    const reads = log.readModels();
     const readBack = jest.spyOn(reads, 'get');
     try {
-      const runner = new ProjectionRunner(events, reads, [steps], {
+      const runner = new ProjectionRunner(log.events(), reads, [stepsProjection], {
         checkpointName: 'steps',
         batchSize: BATCH,
         cachedDocuments: CACHED,
