@@ -11,12 +11,12 @@ import { serveWriterThread } from './writer-thread-loop';
 
 /**
  * In a bulk load, the pages the write-ahead log may grow to (400 MB) before a commit copies it into
- * the file (SQLite's default is 1,000). A page that many groups change is then copied once per
- * 100,000 pages of log: the ends of the table and its indexes, and the leaves of the index of stream
- * ids (~50 MB at Shanghai scale, one random leaf changed for each new stream, ~0.66 per command).
- * The whole city, alternating: 65.0–70.8 s against 71.8–81.6 s with 10,000 or 40,000 pages, 72.2 s with
+ * the file itself (SQLite's default is 1,000); meanwhile the WAL checkpointer threads copy it beside
+ * the writer. Many groups change the same pages (the ends of the table and its indexes, the leaves of
+ * the index of stream ids: ~50 MB at Shanghai scale, one random leaf for each new stream). The whole
+ * city, alternating: 65.0–70.8 s against 71.8–81.6 s with 10,000 or 40,000 pages, 72.2 s with
  * 250,000; with 1,000,000 the log reached 4.1 GB and the load took 72.4–76.7 s, much of it in the
- * kernel (docs/performance.md, item 88).
+ * kernel (docs/performance.md, item 88, which leaves open which copies it spares).
  */
 const BULK_LOAD_WAL_PAGES = 100_000;
 
