@@ -387,6 +387,29 @@ export function describeEventStoreContract(adapterName: string, harness: EventSt
         expect((await store.readAll(before, 10)).filter((e) => e.streamId === streamId)).toEqual([expected]);
       });
 
+      it('returns metadata whose correlation or causation is the command itself exactly as appended', async () => {
+        const streamId = newStream();
+        const commandId = randomUUID();
+        const otherCause = randomUUID();
+        const appended: EventToAppend[] = [
+          { ...event(), metadata: metadata({ commandId, correlationId: commandId, causationId: commandId }) },
+          { ...event(), metadata: metadata({ commandId, correlationId: otherCause, causationId: commandId }) },
+          { ...event(), metadata: metadata({ commandId, correlationId: commandId, causationId: otherCause }) },
+        ];
+
+        const { positions } = await store.append(streamId, appended, 'no_stream');
+
+        const read = await store.readStream(streamId);
+        expect(read.map((stored) => stored.metadata)).toEqual(appended.map((each) => each.metadata));
+        expect(read.map((stored) => Object.keys(stored.metadata).sort())).toEqual(
+          appended.map(() => ['actor', 'causationId', 'commandId', 'correlationId', 'occurredAt']),
+        );
+        if (positions) {
+          const atPositions = await store.readAt(positions);
+          expect(atPositions.map((stored) => stored.metadata)).toEqual(appended.map((each) => each.metadata));
+        }
+      });
+
       it('orders events of different streams by global position', async () => {
         const head = await store.headPosition();
         const [s1, s2] = [newStream(), newStream()];

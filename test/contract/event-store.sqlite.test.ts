@@ -151,6 +151,30 @@ describe('SqliteEventStore specifics', () => {
     }
   });
 
+
+  it('stores a command’s own id once in the metadata, and reads the file’s older full form alike', async () => {
+    const file = freshFile();
+    const store = SqliteEventStore.open(file);
+    const streamId = `worker-${randomUUID()}`;
+    const own = eventToAppend('WorkerRegistered', {}, { commandId: 'cmd-1' });
+    await store.append(streamId, [own], 'no_stream');
+    expect((await store.readStream(streamId))[0]!.metadata).toEqual(own.metadata);
+    const db = new Database(file);
+    try {
+      const stored = db.prepare('SELECT metadata FROM events').pluck().get() as string;
+      expect(JSON.parse(stored)).toEqual({
+        occurredAt: own.metadata.occurredAt,
+        actor: own.metadata.actor,
+        commandId: 'cmd-1',
+      });
+      // As files written before this form hold it: every id spelt out.
+      db.prepare('UPDATE events SET metadata = ?').run(JSON.stringify(own.metadata));
+    } finally {
+      db.close();
+    }
+    expect((await store.readStream(streamId))[0]!.metadata).toEqual(own.metadata);
+    await store.close();
+  });
   it('opens a file while another connection holds its write lock (opening takes no lock)', async () => {
     const file = freshFile();
     const first = SqliteEventStore.open(file);

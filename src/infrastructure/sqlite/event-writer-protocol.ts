@@ -6,6 +6,7 @@ import {
   WrongExpectedRevisionError,
 } from '../../application/ports/event-store';
 import { errorCodec, type ToWriterThread, type UnitAnswer } from './writer-thread-protocol';
+import { encodeMetadata } from './stored-metadata';
 
 /**
  * What the event store's main thread (event-writer.ts) and its writer thread
@@ -41,7 +42,7 @@ export function eventEncoder(): (event: EventToAppend) => EncodedEvent {
   return (event) => {
     if (event.metadata !== metadata) {
       metadata = event.metadata;
-      metadataJson = JSON.stringify(metadata);
+      metadataJson = encodeMetadata(metadata);
     }
     return [event.id, event.type, event.schemaVersion, JSON.stringify(event.data), metadataJson];
   };

@@ -13,6 +13,7 @@ import type {
 import { EventWriter } from './event-writer';
 import { EVENT_FILE_SCHEMA, eventFileLayout, hasEventLog, streamCondition } from './event-file-layout';
 import { eventEncoder } from './event-writer-protocol';
+import { decodeMetadata } from './stored-metadata';
 import { openDatabase } from './open-database';
 
 /** Events read per query while a subscription catches up. */
@@ -58,7 +59,7 @@ function toStoredEvents(rows: readonly EventRow[]): StoredEvent[] {
   return rows.map(([position, id, streamId, revision, type, schemaVersion, data, metadataText]) => {
     if (metadataText !== text) {
       text = metadataText;
-      metadata = JSON.parse(metadataText) as StoredEvent['metadata'];
+      metadata = decodeMetadata(metadataText);
     }
     return {
       id,
