@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { MessagePort } from 'node:worker_threads';
+import type { SharedEventWriter } from './sqlite/sqlite-event-store';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
@@ -124,10 +124,10 @@ export interface AppOptions {
   /** Streams the command processor remembers folded (see STREAM_MEMORY); its default otherwise. */
   readonly streamMemory?: number;
   /**
-   * The embedded event store appends through another store's writer thread, over this port
+   * The embedded event store appends through another store's writer thread
    * (SqliteEventStore.shareWriter): the data generator's lanes share one.
    */
-  readonly eventWriter?: MessagePort;
+  readonly eventWriter?: SharedEventWriter;
 }
 
 @Module({})

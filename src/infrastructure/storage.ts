@@ -1,13 +1,12 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MessagePort } from 'node:worker_threads';
 import type { EventStore } from '../application/ports/event-store';
 import type { LeaseStore } from '../application/ports/lease-store';
 import type { ReadStore } from '../application/ports/read-store';
 import type { AppConfig } from './config/config';
 import { eventFileLayout, hasEventLog } from './sqlite/event-file-layout';
-import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { type SharedEventWriter, SqliteEventStore } from './sqlite/sqlite-event-store';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 import { WalCheckpointer } from './sqlite/wal-checkpointer';
 
@@ -21,7 +20,7 @@ export function readStoreFile(dataDir: string): string {
 }
 
 /** With `writer`, appends go through another store's writer thread (SqliteEventStore.shareWriter). */
-export function openEventStore(dataDir: string, options: { writer?: MessagePort } = {}): EventStore {
+export function openEventStore(dataDir: string, options: { writer?: SharedEventWriter } = {}): EventStore {
   return SqliteEventStore.open(eventStoreFile(dataDir), options);
 }
 
@@ -35,7 +34,7 @@ export function openReadStore(dataDir: string, file = readStoreFile(dataDir)): R
  */
 export async function openConfiguredEventStore(
   config: Pick<AppConfig, 'eventStore' | 'kurrentdbUrl' | 'dataDir'>,
-  options: { writer?: MessagePort } = {},
+  options: { writer?: SharedEventWriter } = {},
 ): Promise<EventStore> {
   if (config.eventStore === 'kurrentdb') {
     const { KurrentDbEventStore } = await import('./kurrentdb/kurrentdb-event-store');

@@ -393,8 +393,14 @@ export function describeEventStoreContract(adapterName: string, harness: EventSt
         const otherCause = randomUUID();
         const appended: EventToAppend[] = [
           { ...event(), metadata: metadata({ commandId, correlationId: commandId, causationId: commandId }) },
-          { ...event(), metadata: metadata({ commandId, correlationId: otherCause, causationId: commandId }) },
-          { ...event(), metadata: metadata({ commandId, correlationId: commandId, causationId: otherCause }) },
+          {
+            ...event(),
+            metadata: metadata({ commandId, correlationId: otherCause, causationId: commandId }),
+          },
+          {
+            ...event(),
+            metadata: metadata({ commandId, correlationId: commandId, causationId: otherCause }),
+          },
         ];
 
         const { positions } = await store.append(streamId, appended, 'no_stream');

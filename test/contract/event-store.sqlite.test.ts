@@ -151,7 +151,6 @@ describe('SqliteEventStore specifics', () => {
     }
   });
 
-
   it('stores a command’s own id once in the metadata, and reads the file’s older full form alike', async () => {
     const file = freshFile();
     const store = SqliteEventStore.open(file);

@@ -1,14 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { CommandBus, type ICommand } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { MessagePort } from 'node:worker_threads';
 import { derivedId, type CommandContext } from '../../application/command-context';
 import type { WriteResult } from '../../application/write-result';
 import type { Actor } from '../../domain/actor';
 import { AppModule } from '../app.module';
 import { loadConfig } from '../config/config';
 import { startModuleThread } from '../sqlite/module-thread';
-import { SqliteEventStore } from '../sqlite/sqlite-event-store';
+import { type SharedEventWriter, SqliteEventStore } from '../sqlite/sqlite-event-store';
 import { eventStoreFile } from '../storage';
 import { JOURNEY, type Cohort, type World } from './journey';
 
@@ -21,8 +20,8 @@ export interface Lane {
   readonly seed: string;
   readonly concurrency: number;
   readonly cohorts: readonly Cohort[];
-  /** Appends go through the writer thread behind this port (runLanes: one for every lane). */
-  readonly eventWriter: MessagePort;
+  /** Appends go through this writer thread (runLanes: one for every lane). */
+  readonly eventWriter: SharedEventWriter;
 }
 
 /** What a lane's thread tells (generator-lane.worker.ts). */
@@ -42,7 +41,7 @@ const TELL_EVERY = 500;
 export function loadContext(
   dataDir: string,
   concurrency: number,
-  eventWriter?: MessagePort,
+  eventWriter?: SharedEventWriter,
 ): Promise<INestApplicationContext> {
   return NestFactory.createApplicationContext(
     AppModule.register({
@@ -97,7 +96,7 @@ export async function runLanes(
     const threads = lanes.map((lane) => {
       const eventWriter = eventStore.shareWriter();
       const data: Lane = { ...lane, eventWriter };
-      return startModuleThread(__dirname, 'generator-lane.worker', data, undefined, [eventWriter]);
+      return startModuleThread(__dirname, 'generator-lane.worker', data, undefined, [eventWriter.port]);
     });
     try {
       await Promise.all(threads.map((thread) => laneFinished(thread, sent)));

@@ -11,8 +11,9 @@ import type {
   StreamAppendRequest,
   StreamAppended,
 } from './event-writer-protocol';
-import { eventFileLayout } from './event-file-layout';
+import { eventFileLayout, STREAM_ID_INDEX } from './event-file-layout';
 import { GroupTransaction, type UnitOutcome } from './group-commit';
+import type { StreamDirectory } from './stream-directory';
 import { type IdRow, type StreamRef, type StreamTail, StreamTails } from './stream-tails';
 
 type InsertParams = [
@@ -75,7 +76,11 @@ export class EventAppender {
   private readonly streams: {
     readonly select: Database.Statement<[string], number | bigint>;
     readonly insert: Database.Statement<[string]>;
+    /** Whether the stream numbered so has this id (a StreamDirectory's look-up is checked so). */
+    readonly isNumbered: Database.Statement<[number, string], number>;
   } | null;
+  /** The streams this transaction began, to add to the directory once it has committed. */
+  private readonly begun: [streamId: string, key: number][] = [];
   private readonly selectTail: Database.Statement<[StreamRef], IdRow>;
   private readonly selectIds: Database.Statement<[StreamRef, string], IdRow>;
   /** Answers the event's position. */
@@ -83,8 +88,15 @@ export class EventAppender {
   private readonly transaction: GroupTransaction;
   private readonly tails: StreamTails;
 
-  /** The tables must exist (the store creates them before starting the writer). */
-  constructor(db: Database.Database) {
+  /**
+   * The tables must exist (the store creates them before starting the writer). With a `directory`
+   * (a bulk load into a new file: see StreamDirectory), streams are found by id through it until it
+   * closes, and the file's index of stream ids is built then.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly directory?: StreamDirectory,
+  ) {
     const keyed = eventFileLayout(db) === 'stream-keys';
     this.streams = keyed
       ? {
@@ -92,6 +104,9 @@ export class EventAppender {
             .prepare<[string], number | bigint>('SELECT key FROM streams WHERE stream_id = ?')
             .pluck(),
           insert: db.prepare<[string]>('INSERT INTO streams (stream_id) VALUES (?)'),
+          isNumbered: db
+            .prepare<[number, string], number>('SELECT 1 FROM streams WHERE key = ? AND stream_id = ?')
+            .pluck(),
         }
       : null;
     const stream = keyed ? 'stream_key' : 'stream_id';
@@ -124,7 +139,10 @@ export class EventAppender {
         insert.run(id, streamId, ...rest).lastInsertRowid;
     }
     this.tails = new StreamTails(db, KEPT_STREAMS);
-    this.transaction = new GroupTransaction(db, () => this.tails.began());
+    this.transaction = new GroupTransaction(db, () => {
+      this.tails.began();
+      this.begun.length = 0;
+    });
   }
 
   /**
@@ -136,20 +154,47 @@ export class EventAppender {
     try {
       const outcomes = this.transaction.run(requests.map((parts) => () => this.appendParts(parts)));
       this.tails.committed();
+      this.addBegunToDirectory();
       return outcomes;
     } catch (error) {
       this.tails.failed();
+      this.begun.length = 0;
       throw error;
     }
+  }
+
+  /** The end of a bulk load: the file's index of stream ids built, if the directory stood for it. */
+  finishBulkLoad(): void {
+    if (this.directory && !this.directory.closed) this.closeDirectory();
+  }
+
+  private addBegunToDirectory(): void {
+    const { directory } = this;
+    if (!directory || directory.closed) return;
+    for (const [streamId, key] of this.begun) {
+      if (!directory.add(streamId, key)) {
+        this.closeDirectory();
+        break;
+      }
+    }
+    this.begun.length = 0;
+  }
+
+  /** Builds the index (its own transaction, between groups), then closes the directory. */
+  private closeDirectory(): void {
+    this.db.exec(STREAM_ID_INDEX);
+    this.directory!.close();
   }
 
   /** One append, to one stream or several: what it kept of their tails is taken back if it fails. */
   private appendParts(parts: AppendRequest): Appended {
     const mark = this.tails.mark();
+    const begun = this.begun.length;
     try {
       return parts.map((part) => this.append(part));
     } catch (error) {
       this.tails.undoTo(mark);
+      this.begun.length = begun;
       throw error;
     }
   }
@@ -176,8 +221,7 @@ export class EventAppender {
     if (clash !== null) throw new DuplicateEventIdError(clash);
 
     // Numbered here, inside the append's transaction: a failed append leaves no stream behind.
-    const stream =
-      known?.ref ?? (this.streams ? this.streams.insert.run(streamId).lastInsertRowid : streamId);
+    const stream = known?.ref ?? this.numberStream(streamId);
     let revision = lastRevision;
     const positions: number[] = [];
     const written: IdRow[] = [];
@@ -203,13 +247,28 @@ export class EventAppender {
     };
   }
 
+  /** A new stream's number in a `stream-keys` file (its id in a `stream-ids` one). */
+  private numberStream(streamId: string): StreamRef {
+    if (!this.streams) return streamId;
+    const key = this.streams.insert.run(streamId).lastInsertRowid;
+    if (this.directory) this.begun.push([streamId, Number(key)]);
+    return key;
+  }
+
+  private streamKey(streamId: string): StreamRef | undefined {
+    const streams = this.streams!;
+    const { directory } = this;
+    if (!directory || directory.closed) return streams.select.get(streamId);
+    return directory.find(streamId, (key) => streams.isNumbered.get(key, streamId) !== undefined);
+  }
+
   /**
    * The stream's number and newest events, read from the file; undefined if it has none. Kept at once:
    * an append answered as a retry writes nothing, and the next one then need not read them again.
    */
   private readTail(streamId: string): StreamTail | undefined {
-    // In a `stream-keys` file, one probe of the streams' index first.
-    const ref: StreamRef | undefined = this.streams ? this.streams.select.get(streamId) : streamId;
+    // In a `stream-keys` file, one probe of the streams' index (or directory) first.
+    const ref: StreamRef | undefined = this.streams ? this.streamKey(streamId) : streamId;
     if (ref === undefined) return undefined;
     const rows = this.selectTail.all(ref);
     if (rows.length === 0) return undefined;

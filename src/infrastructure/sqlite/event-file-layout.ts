@@ -41,10 +41,10 @@ export function eventFileLayout(db: Database.Database): EventFileLayout {
  *
  * `stream_id` stays in each event's row: reading the log needs it, and never a join.
  */
-export const EVENT_FILE_SCHEMA = `
+export const EVENT_FILE_TABLES = `
   CREATE TABLE IF NOT EXISTS streams (
     key       INTEGER PRIMARY KEY,
-    stream_id TEXT    NOT NULL UNIQUE
+    stream_id TEXT    NOT NULL
   );
   CREATE TABLE IF NOT EXISTS events (
     position       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,6 +59,29 @@ export const EVENT_FILE_SCHEMA = `
     UNIQUE (stream_key, revision)
   )
 `;
+
+/**
+ * The streams' index of ids, which also keeps an id to one stream. A bulk load builds it at its end
+ * (see StreamDirectory); files made before it was named have the same as `UNIQUE` on the column.
+ */
+export const STREAM_ID_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS streams_by_id ON streams (stream_id)';
+
+export const EVENT_FILE_SCHEMA = `${EVENT_FILE_TABLES}; ${STREAM_ID_INDEX}`;
+
+/**
+ * Whether the streams can be found by id: false only in a file whose bulk load has not finished (it
+ * was stopped, or is still under way).
+ */
+export function hasStreamIdIndex(db: Database.Database): boolean {
+  const indexes = db
+    .prepare<[], string>('SELECT name FROM pragma_index_list(\'streams\') WHERE "unique" = 1')
+    .pluck()
+    .all();
+  return indexes.some((index) => {
+    const columns = db.prepare<[string], string>('SELECT name FROM pragma_index_info(?)').pluck().all(index);
+    return columns.length === 1 && columns[0] === 'stream_id';
+  });
+}
 
 /** The WHERE condition that picks one stream's events, its stream id the one parameter. */
 export function streamCondition(layout: EventFileLayout): string {

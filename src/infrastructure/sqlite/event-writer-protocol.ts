@@ -21,6 +21,8 @@ export interface WriterData {
   readonly cacheKib: number;
   /** A bulk load: see SqliteEventStoreOptions. */
   readonly bulkLoad?: boolean;
+  /** A bulk load into a new file: its streams by id (StreamDirectory's buffer). */
+  readonly streamDirectory?: SharedArrayBuffer;
 }
 
 /** One event as it is stored: data and metadata are already JSON (encoded on the main thread). */

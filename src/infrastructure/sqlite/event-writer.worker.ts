@@ -7,6 +7,7 @@ import {
   type WriterData,
 } from './event-writer-protocol';
 import { openDatabase } from './open-database';
+import { StreamDirectory } from './stream-directory';
 import { serveWriterThread } from './writer-thread-loop';
 
 /**
@@ -27,15 +28,16 @@ const BULK_LOAD_WAL_PAGES = 100_000;
  * SqliteEventStoreOptions).
  */
 serveWriterThread<AppendRequest, Appended>(() => {
-  const { file, cacheKib, bulkLoad } = workerData as WriterData;
+  const { file, cacheKib, bulkLoad, streamDirectory } = workerData as WriterData;
   const db = openDatabase(file);
   db.pragma(`cache_size = -${cacheKib}`);
   if (bulkLoad) {
     db.pragma('synchronous = NORMAL');
     db.pragma(`wal_autocheckpoint = ${BULK_LOAD_WAL_PAGES}`);
   }
-  const appender = new EventAppender(db);
+  const appender = new EventAppender(db, streamDirectory && StreamDirectory.over(streamDirectory));
   const close = (): void => {
+    appender.finishBulkLoad();
     // The whole log into the file, synced (a checkpoint syncs the log, then the file).
     if (bulkLoad) db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();

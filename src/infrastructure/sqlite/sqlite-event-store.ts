@@ -11,10 +11,19 @@ import type {
   SubscribeOptions,
 } from '../../application/ports/event-store';
 import { EventWriter } from './event-writer';
-import { EVENT_FILE_SCHEMA, eventFileLayout, hasEventLog, streamCondition } from './event-file-layout';
+import {
+  EVENT_FILE_SCHEMA,
+  EVENT_FILE_TABLES,
+  eventFileLayout,
+  hasEventLog,
+  hasStreamIdIndex,
+  STREAM_ID_INDEX,
+  streamCondition,
+} from './event-file-layout';
 import { eventEncoder } from './event-writer-protocol';
 import { decodeMetadata } from './stored-metadata';
 import { openDatabase } from './open-database';
+import { StreamDirectory } from './stream-directory';
 
 /** Events read per query while a subscription catches up. */
 const SUBSCRIPTION_BATCH = 1000;
@@ -74,23 +83,40 @@ function toStoredEvents(rows: readonly EventRow[]): StoredEvent[] {
   });
 }
 
+/** What a store shares of its writer with a store on another thread (`shareWriter`). */
+export interface SharedEventWriter {
+  readonly port: MessagePort;
+  /** In a bulk load into a new file: its streams by id, until the file's index is built. */
+  readonly streamDirectory?: SharedArrayBuffer;
+}
+
+/**
+ * The slots of a bulk load's StreamDirectory (24 MB): the Shanghai set has 855,492 streams, and the
+ * directory closes at three-quarters full (~1.57 million streams), the file's index then built.
+ */
+const BULK_LOAD_DIRECTORY_SLOTS = 2 ** 21;
+
 export interface SqliteEventStoreOptions {
   /**
-   * A port another store of the same file shared (`shareWriter`): appends go through that store's
+   * What another store of the same file shared (`shareWriter`): appends go through that store's
    * writer thread instead of one of this store's own.
    */
-  readonly writer?: MessagePort;
+  readonly writer?: SharedEventWriter;
   /**
    * For a bulk load into a new file (the data generator), whose loss is made good by loading again:
    * - each commit is written to the log without waiting for the disk (synchronous=NORMAL): it
    *   survives a crash of the process, not of the machine;
-   * - the log grows to 10,000 pages before a commit copies it into the file (SQLite's default is
-   *   1,000; the WAL checkpointer thread did not keep the generator's log below that);
+   * - the log grows to 100,000 pages before a commit copies it into the file (SQLite's default is
+   *   1,000; see event-writer.worker.ts);
+   * - in a new file, the streams' index of ids is built once at the end, and meanwhile the store and
+   *   those it shares its writer with find streams through a StreamDirectory;
    * - closing copies the whole log into the file and syncs both, so the loaded file is durable.
    * Not for the service: there an answered append is on disk, and a commit that copies a long log
    * holds up every append behind it.
    */
   readonly bulkLoad?: boolean;
+  /** The slots of a bulk load's StreamDirectory (tests make it small, to see it fill up). */
+  readonly streamDirectorySlots?: number;
 }
 
 /**
@@ -121,10 +147,35 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private closing: Promise<void> | null = null;
 
+  /** Bulk load only: streams are found by id through this until it closes (see StreamDirectory). */
+  private readonly byKey: {
+    readonly directory: StreamDirectory;
+    readonly selectStream: Database.Statement<[number], EventRow>;
+    readonly selectLastRevision: Database.Statement<[number], number | null>;
+    readonly isNumbered: Database.Statement<[number, string], number>;
+  } | null;
+
   private constructor(
     private readonly db: Database.Database,
     private readonly writer: EventWriter,
+    directory: StreamDirectory | undefined,
   ) {
+    this.byKey = directory
+      ? {
+          directory,
+          selectStream: db
+            .prepare<[number], EventRow>(
+              `SELECT ${COLUMNS} FROM events WHERE stream_key = ? ORDER BY revision`,
+            )
+            .raw(),
+          selectLastRevision: db
+            .prepare<[number], number | null>('SELECT MAX(revision) FROM events WHERE stream_key = ?')
+            .pluck(),
+          isNumbered: db
+            .prepare<[number, string], number>('SELECT 1 FROM streams WHERE key = ? AND stream_id = ?')
+            .pluck(),
+        }
+      : null;
     const stream = streamCondition(eventFileLayout(db));
     this.selectStream = db
       .prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE ${stream} ORDER BY revision`)
@@ -163,16 +214,31 @@ export class SqliteEventStore implements EventStore {
       // Here, before the writer thread prepares its statements on the tables. A file made before
       // streams were numbered keeps its layout. The write lock only for a file without the log yet
       // (looked at again under the lock: another process may be making it).
+      const { writer: shared, bulkLoad } = options;
+      let directory = shared?.streamDirectory && StreamDirectory.over(shared.streamDirectory);
+      let made = false;
       if (!hasEventLog(db)) {
+        const bulkLoadHere = bulkLoad === true && !shared;
         db.transaction(() => {
-          if (!hasEventLog(db)) db.exec(EVENT_FILE_SCHEMA);
+          if (hasEventLog(db)) return;
+          db.exec(bulkLoadHere ? EVENT_FILE_TABLES : EVENT_FILE_SCHEMA);
+          made = bulkLoadHere;
         }).immediate();
+        if (made)
+          directory = StreamDirectory.create(options.streamDirectorySlots ?? BULK_LOAD_DIRECTORY_SLOTS);
+      } else if (!directory && eventFileLayout(db) === 'stream-keys' && !hasStreamIdIndex(db)) {
+        // A bulk load that stopped before its end left the index unbuilt.
+        db.transaction(() => db.exec(STREAM_ID_INDEX)).immediate();
       }
-      const { writer: port, bulkLoad } = options;
-      const writer = port
-        ? EventWriter.overPort(port)
-        : EventWriter.start({ file, cacheKib: WRITER_CACHE_KIB, bulkLoad });
-      return new SqliteEventStore(db, writer);
+      const writer = shared
+        ? EventWriter.overPort(shared.port)
+        : EventWriter.start({
+            file,
+            cacheKib: WRITER_CACHE_KIB,
+            bulkLoad,
+            ...(directory ? { streamDirectory: directory.buffer } : {}),
+          });
+      return new SqliteEventStore(db, writer, directory);
     } catch (error) {
       db.close();
       throw error;
@@ -210,11 +276,25 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {
-    return toStoredEvents(this.selectStream.all(streamId));
+    const { byKey } = this;
+    if (!byKey || byKey.directory.closed) return toStoredEvents(this.selectStream.all(streamId));
+    let rows: EventRow[] = [];
+    // A stream's events all carry its id: the first tells whether the fingerprint found this stream.
+    const found = byKey.directory.find(streamId, (key) => {
+      rows = byKey.selectStream.all(key);
+      return rows.length > 0 && rows[0]![2] === streamId;
+    });
+    return found === undefined ? [] : toStoredEvents(rows);
   }
 
   async streamRevision(streamId: string): Promise<number> {
-    return this.selectLastRevision.get(streamId) ?? -1;
+    const { byKey } = this;
+    if (!byKey || byKey.directory.closed) return this.selectLastRevision.get(streamId) ?? -1;
+    const key = byKey.directory.find(
+      streamId,
+      (candidate) => byKey.isNumbered.get(candidate, streamId) !== undefined,
+    );
+    return key === undefined ? -1 : (byKey.selectLastRevision.get(key) ?? -1);
   }
 
   async readAll(afterPosition: number, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -258,8 +338,10 @@ export class SqliteEventStore implements EventStore {
    * writer thread, in the same transactions: the data generator's lanes share one writer. This store
    * must be closed after those that use the port.
    */
-  shareWriter(): MessagePort {
-    return this.writer.share();
+  shareWriter(): SharedEventWriter {
+    const port = this.writer.share();
+    const directory = this.byKey?.directory;
+    return directory ? { port, streamDirectory: directory.buffer } : { port };
   }
 
   async headPosition(): Promise<number> {
