@@ -41,7 +41,7 @@ export function eventFileLayout(db: Database.Database): EventFileLayout {
  *
  * `stream_id` stays in each event's row: reading the log needs it, and never a join.
  */
-export const EVENT_FILE_TABLES = `
+export const EVENT_FILE_SCHEMA = `
   CREATE TABLE IF NOT EXISTS streams (
     key       INTEGER PRIMARY KEY,
     stream_id TEXT    NOT NULL
@@ -57,16 +57,16 @@ export const EVENT_FILE_TABLES = `
     data           TEXT    NOT NULL,
     metadata       TEXT    NOT NULL,
     UNIQUE (stream_key, revision)
-  )
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS streams_by_id ON streams (stream_id)
 `;
 
 /**
- * The streams' index of ids, which also keeps an id to one stream. A bulk load builds it at its end
- * (see StreamDirectory); files made before it was named have the same as `UNIQUE` on the column.
+ * The streams' index of ids (in EVENT_FILE_SCHEMA), which also keeps an id to one stream. A bulk load
+ * drops it and builds it again at its end (see StreamDirectory); files made before it was named have
+ * the same as `UNIQUE` on the column, and keep it.
  */
 export const STREAM_ID_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS streams_by_id ON streams (stream_id)';
-
-export const EVENT_FILE_SCHEMA = `${EVENT_FILE_TABLES}; ${STREAM_ID_INDEX}`;
 
 /**
  * Whether the streams can be found by id: false only in a file whose bulk load has not finished (it

@@ -13,7 +13,6 @@ import type {
 import { EventWriter } from './event-writer';
 import {
   EVENT_FILE_SCHEMA,
-  EVENT_FILE_TABLES,
   eventFileLayout,
   hasEventLog,
   hasStreamIdIndex,
@@ -96,6 +95,29 @@ export interface SharedEventWriter {
  */
 const BULK_LOAD_DIRECTORY_SLOTS = 2 ** 21;
 
+/**
+ * A bulk load's StreamDirectory, holding the streams the file has, whose index of ids is dropped
+ * until the load's end (see StreamDirectory); undefined, the index kept, for a file made before
+ * streams were numbered or before the index was named, or one with more streams than the directory
+ * takes.
+ */
+function directoryForBulkLoad(db: Database.Database, slots: number): StreamDirectory | undefined {
+  if (eventFileLayout(db) !== 'stream-keys') return undefined;
+  return db
+    .transaction(() => {
+      const named = db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'streams_by_id'")
+        .get();
+      if (!named && hasStreamIdIndex(db)) return undefined;
+      const directory = StreamDirectory.create(slots);
+      const streams = db.prepare<[], [number, string]>('SELECT key, stream_id FROM streams').raw();
+      for (const [key, streamId] of streams.iterate()) if (!directory.add(streamId, key)) return undefined;
+      if (named) db.exec('DROP INDEX streams_by_id');
+      return directory;
+    })
+    .immediate();
+}
+
 export interface SqliteEventStoreOptions {
   /**
    * What another store of the same file shared (`shareWriter`): appends go through that store's
@@ -108,8 +130,9 @@ export interface SqliteEventStoreOptions {
    *   survives a crash of the process, not of the machine;
    * - the log grows to 100,000 pages before a commit copies it into the file (SQLite's default is
    *   1,000; see event-writer.worker.ts);
-   * - in a new file, the streams' index of ids is built once at the end, and meanwhile the store and
-   *   those it shares its writer with find streams through a StreamDirectory;
+   * - the streams' index of ids is dropped, and built again once at the end; meanwhile this store
+   *   and those it shares its writer with find streams through a StreamDirectory (no other process
+   *   may write the file meanwhile);
    * - closing copies the whole log into the file and syncs both, so the loaded file is durable.
    * Not for the service: there an answered append is on disk, and a commit that copies a long log
    * holds up every append behind it.
@@ -214,18 +237,15 @@ export class SqliteEventStore implements EventStore {
       // Here, before the writer thread prepares its statements on the tables. A file made before
       // streams were numbered keeps its layout. The write lock only for a file without the log yet
       // (looked at again under the lock: another process may be making it).
+      if (!hasEventLog(db)) {
+        db.transaction(() => {
+          if (!hasEventLog(db)) db.exec(EVENT_FILE_SCHEMA);
+        }).immediate();
+      }
       const { writer: shared, bulkLoad } = options;
       let directory = shared?.streamDirectory && StreamDirectory.over(shared.streamDirectory);
-      let made = false;
-      if (!hasEventLog(db)) {
-        const bulkLoadHere = bulkLoad === true && !shared;
-        db.transaction(() => {
-          if (hasEventLog(db)) return;
-          db.exec(bulkLoadHere ? EVENT_FILE_TABLES : EVENT_FILE_SCHEMA);
-          made = bulkLoadHere;
-        }).immediate();
-        if (made)
-          directory = StreamDirectory.create(options.streamDirectorySlots ?? BULK_LOAD_DIRECTORY_SLOTS);
+      if (bulkLoad && !shared) {
+        directory = directoryForBulkLoad(db, options.streamDirectorySlots ?? BULK_LOAD_DIRECTORY_SLOTS);
       } else if (!directory && eventFileLayout(db) === 'stream-keys' && !hasStreamIdIndex(db)) {
         // A bulk load that stopped before its end left the index unbuilt.
         db.transaction(() => db.exec(STREAM_ID_INDEX)).immediate();
