@@ -99,7 +99,9 @@ const BULK_LOAD_DIRECTORY_SLOTS = 2 ** 21;
  * A bulk load's StreamDirectory, holding the streams the file has, whose index of ids is dropped
  * until the load's end (see StreamDirectory); undefined, the index kept, for a file made before
  * streams were numbered or before the index was named, or one with more streams than the directory
- * takes.
+ * takes. A file without the index is refused: another bulk load is under way (its streams are in its
+ * own directory, not this one), or one stopped before its end (opening the file without `bulkLoad`
+ * builds the index).
  */
 function directoryForBulkLoad(db: Database.Database, slots: number): StreamDirectory | undefined {
   if (eventFileLayout(db) !== 'stream-keys') return undefined;
@@ -109,10 +111,15 @@ function directoryForBulkLoad(db: Database.Database, slots: number): StreamDirec
         .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'streams_by_id'")
         .get();
       if (!named && hasStreamIdIndex(db)) return undefined;
+      if (!named) {
+        throw new Error(
+          `${db.name} has no index of stream ids: another bulk load is under way, or one stopped before its end (open it without bulkLoad first)`,
+        );
+      }
       const directory = StreamDirectory.create(slots);
       const streams = db.prepare<[], [number, string]>('SELECT key, stream_id FROM streams').raw();
       for (const [key, streamId] of streams.iterate()) if (!directory.add(streamId, key)) return undefined;
-      if (named) db.exec('DROP INDEX streams_by_id');
+      db.exec('DROP INDEX streams_by_id');
       return directory;
     })
     .immediate();
@@ -182,6 +189,8 @@ export class SqliteEventStore implements EventStore {
     private readonly db: Database.Database,
     private readonly writer: EventWriter,
     directory: StreamDirectory | undefined,
+    /** The loading store of a bulk load (not one it shares its writer with). */
+    private readonly ownsDirectory: boolean,
   ) {
     this.byKey = directory
       ? {
@@ -258,7 +267,7 @@ export class SqliteEventStore implements EventStore {
             bulkLoad,
             ...(directory ? { streamDirectory: directory.buffer } : {}),
           });
-      return new SqliteEventStore(db, writer, directory);
+      return new SqliteEventStore(db, writer, directory, directory !== undefined && !shared);
     } catch (error) {
       db.close();
       throw error;
@@ -386,9 +395,25 @@ export class SqliteEventStore implements EventStore {
     if (!this.closing) {
       this.closed = true;
       this.wakeWaiters();
-      this.closing = this.writer.close().finally(() => this.db.close());
+      this.closing = this.writer.close().finally(() => {
+        try {
+          this.finishBulkLoad();
+        } finally {
+          this.db.close();
+        }
+      });
     }
     return this.closing;
+  }
+
+  /**
+   * The loading store of a bulk load, its writer thread ended: the index of stream ids, if the
+   * writer has not built it (it never started, having had nothing to append, or it failed).
+   */
+  private finishBulkLoad(): void {
+    if (!this.ownsDirectory || this.byKey!.directory.closed) return;
+    this.db.transaction(() => this.db.exec(STREAM_ID_INDEX)).immediate();
+    this.byKey!.directory.close();
   }
 
   private readAfter(afterPosition: number, limit: number): StoredEvent[] {

@@ -6,7 +6,7 @@
  * Why: stream ids are random, so each new stream changed one random leaf of that index, and every
  * commit wrote each changed leaf again to the write-ahead log. Inserting the Shanghai set's 855,000
  * stream ids 13 to a transaction took 16–18 s with the index, 2.6 s without it and 1.5 s to build it
- * after (docs/performance.md, item 90).
+ * after (docs/performance.md, item 91).
  *
  * Only the writer thread adds, once a stream's first append has committed; the other threads look up
  * without locks. An entry is an id's 64-bit fingerprint and the stream's number (open addressing,
