@@ -90,8 +90,8 @@ export class EventAppender {
 
   /**
    * The tables must exist (the store creates them before starting the writer). With a `directory`
-   * (a bulk load into a new file: see StreamDirectory), streams are found by id through it until it
-   * closes, and the file's index of stream ids is built then.
+   * (a bulk load: see StreamDirectory), streams are found by id through it until it closes, and the
+   * file's index of stream ids is built then.
    */
   constructor(
     private readonly db: Database.Database,

@@ -21,7 +21,7 @@ export interface WriterData {
   readonly cacheKib: number;
   /** A bulk load: see SqliteEventStoreOptions. */
   readonly bulkLoad?: boolean;
-  /** A bulk load into a new file: its streams by id (StreamDirectory's buffer). */
+  /** A bulk load: its streams by id (StreamDirectory's buffer), until the file's index is built. */
   readonly streamDirectory?: SharedArrayBuffer;
 }
 

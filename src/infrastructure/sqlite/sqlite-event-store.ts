@@ -85,7 +85,7 @@ function toStoredEvents(rows: readonly EventRow[]): StoredEvent[] {
 /** What a store shares of its writer with a store on another thread (`shareWriter`). */
 export interface SharedEventWriter {
   readonly port: MessagePort;
-  /** In a bulk load into a new file: its streams by id, until the file's index is built. */
+  /** In a bulk load: its streams by id (StreamDirectory's buffer), until the file's index is built. */
   readonly streamDirectory?: SharedArrayBuffer;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The streams of a bulk load into a new event file, by id, in memory every thread of the load shares:
+ * The streams of a bulk load into an event file, by id, in memory every thread of the load shares:
  * the file's own index of stream ids is built once at the end instead of being written as the load
  * goes (see SqliteEventStoreOptions.bulkLoad).
  *
