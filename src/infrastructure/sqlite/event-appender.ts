@@ -13,7 +13,7 @@ import type {
 } from './event-writer-protocol';
 import { eventFileLayout, STREAM_ID_INDEX } from './event-file-layout';
 import { GroupTransaction, type UnitOutcome } from './group-commit';
-import type { StreamDirectory } from './stream-directory';
+import { directoryLookup, type StreamDirectory } from './stream-directory';
 import { type IdRow, type StreamRef, type StreamTail, StreamTails } from './stream-tails';
 
 type InsertParams = [
@@ -76,8 +76,8 @@ export class EventAppender {
   private readonly streams: {
     readonly select: Database.Statement<[string], number | bigint>;
     readonly insert: Database.Statement<[string]>;
-    /** Whether the stream numbered so has this id (a StreamDirectory's look-up is checked so). */
-    readonly isNumbered: Database.Statement<[number, string], number>;
+    /** While the directory is open (a bulk load). */
+    readonly inDirectory?: (streamId: string) => number | undefined;
   } | null;
   /** The streams this transaction began, to add to the directory once it has committed. */
   private readonly begun: [streamId: string, key: number][] = [];
@@ -104,9 +104,7 @@ export class EventAppender {
             .prepare<[string], number | bigint>('SELECT key FROM streams WHERE stream_id = ?')
             .pluck(),
           insert: db.prepare<[string]>('INSERT INTO streams (stream_id) VALUES (?)'),
-          isNumbered: db
-            .prepare<[number, string], number>('SELECT 1 FROM streams WHERE key = ? AND stream_id = ?')
-            .pluck(),
+          ...(directory ? { inDirectory: directoryLookup(db, directory) } : {}),
         }
       : null;
     const stream = keyed ? 'stream_key' : 'stream_id';
@@ -256,10 +254,8 @@ export class EventAppender {
   }
 
   private streamKey(streamId: string): StreamRef | undefined {
-    const streams = this.streams!;
-    const { directory } = this;
-    if (!directory || directory.closed) return streams.select.get(streamId);
-    return directory.find(streamId, (key) => streams.isNumbered.get(key, streamId) !== undefined);
+    const { select, inDirectory } = this.streams!;
+    return inDirectory && !this.directory!.closed ? inDirectory(streamId) : select.get(streamId);
   }
 
   /**

@@ -22,7 +22,7 @@ import {
 import { eventEncoder } from './event-writer-protocol';
 import { decodeMetadata } from './stored-metadata';
 import { openDatabase } from './open-database';
-import { StreamDirectory } from './stream-directory';
+import { directoryLookup, StreamDirectory } from './stream-directory';
 
 /** Events read per query while a subscription catches up. */
 const SUBSCRIPTION_BATCH = 1000;
@@ -180,9 +180,9 @@ export class SqliteEventStore implements EventStore {
   /** Bulk load only: streams are found by id through this until it closes (see StreamDirectory). */
   private readonly byKey: {
     readonly directory: StreamDirectory;
+    readonly keyOf: (streamId: string) => number | undefined;
     readonly selectStream: Database.Statement<[number], EventRow>;
     readonly selectLastRevision: Database.Statement<[number], number | null>;
-    readonly isNumbered: Database.Statement<[number, string], number>;
   } | null;
 
   private constructor(
@@ -195,6 +195,7 @@ export class SqliteEventStore implements EventStore {
     this.byKey = directory
       ? {
           directory,
+          keyOf: directoryLookup(db, directory),
           selectStream: db
             .prepare<[number], EventRow>(
               `SELECT ${COLUMNS} FROM events WHERE stream_key = ? ORDER BY revision`,
@@ -202,9 +203,6 @@ export class SqliteEventStore implements EventStore {
             .raw(),
           selectLastRevision: db
             .prepare<[number], number | null>('SELECT MAX(revision) FROM events WHERE stream_key = ?')
-            .pluck(),
-          isNumbered: db
-            .prepare<[number, string], number>('SELECT 1 FROM streams WHERE key = ? AND stream_id = ?')
             .pluck(),
         }
       : null;
@@ -307,22 +305,14 @@ export class SqliteEventStore implements EventStore {
   async readStream(streamId: string): Promise<StoredEvent[]> {
     const { byKey } = this;
     if (!byKey || byKey.directory.closed) return toStoredEvents(this.selectStream.all(streamId));
-    let rows: EventRow[] = [];
-    // A stream's events all carry its id: the first tells whether the fingerprint found this stream.
-    const found = byKey.directory.find(streamId, (key) => {
-      rows = byKey.selectStream.all(key);
-      return rows.length > 0 && rows[0]![2] === streamId;
-    });
-    return found === undefined ? [] : toStoredEvents(rows);
+    const key = byKey.keyOf(streamId);
+    return key === undefined ? [] : toStoredEvents(byKey.selectStream.all(key));
   }
 
   async streamRevision(streamId: string): Promise<number> {
     const { byKey } = this;
     if (!byKey || byKey.directory.closed) return this.selectLastRevision.get(streamId) ?? -1;
-    const key = byKey.directory.find(
-      streamId,
-      (candidate) => byKey.isNumbered.get(candidate, streamId) !== undefined,
-    );
+    const key = byKey.keyOf(streamId);
     return key === undefined ? -1 : (byKey.selectLastRevision.get(key) ?? -1);
   }
 

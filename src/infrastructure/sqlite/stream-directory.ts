@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * The streams of a bulk load into an event file, by id, in memory every thread of the load shares:
  * the file's own index of stream ids is built once at the end instead of being written as the load
@@ -87,6 +89,20 @@ export class StreamDirectory {
     words[COUNT] = count + 1;
     return true;
   }
+}
+
+/**
+ * Finds a stream's number through the directory, each candidate checked against the file's `streams`
+ * table (a look-up by number), alike for the writer thread and the stores that share it.
+ */
+export function directoryLookup(
+  db: Database.Database,
+  directory: StreamDirectory,
+): (streamId: string) => number | undefined {
+  const isNumbered = db
+    .prepare<[number, string], number>('SELECT 1 FROM streams WHERE key = ? AND stream_id = ?')
+    .pluck();
+  return (streamId) => directory.find(streamId, (key) => isNumbered.get(key, streamId) !== undefined);
 }
 
 /** Header words: whether it is closed, and how many entries it holds. */
