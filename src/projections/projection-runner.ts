@@ -75,6 +75,11 @@ export class ProjectionRunner implements FollowedReadModels {
   /** Documents of earlier batches, valid only while this runner is the read models' only writer. */
   private readonly cache: DocumentCache;
   private readonly listeners = new Set<CommitListener>();
+  /**
+   * Per event type, the projections that react to it, in their order: one look-up per event instead
+   * of one per projection (a rebuild's first thread applies ~2 million events to eight projections).
+   */
+  private readonly routes = new Map<string, readonly Projection[]>();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -84,6 +89,12 @@ export class ProjectionRunner implements FollowedReadModels {
   ) {
     this.batchSize = options.batchSize ?? 10_000;
     this.cache = new DocumentCache(options.cachedDocuments);
+    for (const type of new Set(projections.flatMap((projection) => [...projection.eventTypes]))) {
+      this.routes.set(
+        type,
+        projections.filter((projection) => projection.eventTypes.has(type)),
+      );
+    }
   }
 
   get checkpoint(): number {
@@ -143,7 +154,7 @@ export class ProjectionRunner implements FollowedReadModels {
   async catchUp(upTo = Infinity, options: CatchUpOptions = {}): Promise<number> {
     await this.prepare();
     const target = Math.min(upTo, await this.eventStore.headPosition());
-    const types = new Set(this.projections.flatMap((projection) => [...projection.eventTypes]));
+    const types = new Set(this.routes.keys());
     // Read in small pieces, committed in big batches: each piece's events die young (cheap to
     // collect) while a document that several events change is still written once per batch.
     const pieceSize = Math.min(this.batchSize, READ_PIECE);
@@ -255,11 +266,15 @@ export class ProjectionRunner implements FollowedReadModels {
   }
 
   private async project(events: readonly StoredEvent[], context: BatchContext): Promise<void> {
-    for (const event of events) {
+    // Indexed loops: an iterator kept across an `await` is an object per step (~0.7 GB of a rebuild's
+    // first thread's ~10 GB of allocations).
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e]!;
       if (event.position <= this.position) continue;
-      for (const projection of this.projections) {
-        if (!projection.eventTypes.has(event.type)) continue;
-        const applying = projection.apply(event, context);
+      const projections = this.routes.get(event.type);
+      if (projections === undefined) continue;
+      for (let p = 0; p < projections.length; p++) {
+        const applying = projections[p]!.apply(event, context);
         if (applying !== undefined) await applying;
       }
     }

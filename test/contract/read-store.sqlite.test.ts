@@ -174,6 +174,51 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     await reopened.close();
   });
 
+  it('applies a commit whose changes go back and forth between collections while loading', async () => {
+    const bulkFile = join(dir, 'bulk-mixed.sqlite');
+    const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
+    await store.ensureCollections([
+      { name: 'workers', indexes: [] },
+      { name: 'roster', indexes: ['agencyId'] },
+    ]);
+    await store.commit(
+      [
+        { collection: 'workers', id: 'x', doc: { id: 'x', v: 1 } },
+        { collection: 'roster', id: 'x', doc: { id: 'x', agencyId: 'a' } },
+        { collection: 'workers', id: 'y', doc: { id: 'y', v: 1 } },
+        { collection: 'roster', id: 'y', doc: { id: 'y', agencyId: 'b' } },
+      ],
+      [],
+    );
+    // The same ids in both collections are two documents: each change lands in its own table.
+    await store.commit(
+      [
+        { collection: 'roster', id: 'x', doc: null },
+        { collection: 'workers', id: 'x', doc: { id: 'x', v: 2 } },
+        { collection: 'roster', id: 'y', doc: { id: 'y', agencyId: 'c' } },
+      ],
+      [{ projection: 'p', position: 7 }],
+    );
+    await store.finishBulkLoad();
+    await store.close();
+
+    const reopened = SqliteReadStore.open(bulkFile);
+    try {
+      await reopened.ensureCollections([
+        { name: 'workers', indexes: [] },
+        { name: 'roster', indexes: ['agencyId'] },
+      ]);
+      expect(await reopened.find('workers', {})).toEqual([
+        { id: 'x', v: 2 },
+        { id: 'y', v: 1 },
+      ]);
+      expect(await reopened.find('roster', {})).toEqual([{ id: 'y', agencyId: 'c' }]);
+      expect(await reopened.getCheckpoint('p')).toBe(7);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('updates, deletes and reads documents while loading, copies in a part, and keys every collection by id at the end', async () => {
     const bulkFile = join(dir, 'bulk-changes.sqlite');
     const partFile = join(dir, 'bulk-part.sqlite');
