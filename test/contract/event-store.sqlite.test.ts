@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DuplicateEventIdError,
+  type EventMetadata,
   type EventToAppend,
   type StoredEvent,
 } from '../../src/application/ports/event-store';
@@ -151,29 +152,75 @@ describe('SqliteEventStore specifics', () => {
     }
   });
 
-  it('stores a command’s own id once in the metadata, and reads the file’s older full form alike', async () => {
+  it('stores the metadata as an array without the command’s own id repeated, and reads the file’s older forms alike', async () => {
     const file = freshFile();
     const store = SqliteEventStore.open(file);
     const streamId = `worker-${randomUUID()}`;
     const own = eventToAppend('WorkerRegistered', {}, { commandId: 'cmd-1' });
-    await store.append(streamId, [own], 'no_stream');
-    expect((await store.readStream(streamId))[0]!.metadata).toEqual(own.metadata);
+    const ofAgency = eventToAppend(
+      'ConsentRecorded',
+      {},
+      { commandId: 'cmd-2', actor: { id: 'operator-2', role: 'agency_operator', agencyId: 'agency-9' } },
+    );
+    const caused = eventToAppend('ApplicationOpened', {}, { commandId: 'cmd-3' });
+    const causedMetadata = { ...caused.metadata, correlationId: 'batch-1', causationId: 'cmd-0' };
+    const appended = [own, ofAgency, { ...caused, metadata: causedMetadata }];
+    for (const event of appended) await store.append(streamId, [event], 'any');
+    const metadataOf = async () => (await store.readStream(streamId)).map((event) => event.metadata);
+    expect(await metadataOf()).toEqual(appended.map((event) => event.metadata));
     const db = new Database(file);
     try {
-      const stored = db.prepare('SELECT metadata FROM events').pluck().get() as string;
-      expect(JSON.parse(stored)).toEqual({
-        occurredAt: own.metadata.occurredAt,
-        actor: own.metadata.actor,
-        commandId: 'cmd-1',
-      });
-      // As files written before this form hold it: every id spelt out.
-      db.prepare('UPDATE events SET metadata = ?').run(JSON.stringify(own.metadata));
+      const stored = db.prepare('SELECT metadata FROM events ORDER BY position').pluck().all() as string[];
+      expect(stored.map((text) => JSON.parse(text) as unknown)).toEqual([
+        [own.metadata.occurredAt, 'operator-1', 'agency_operator', null, 'cmd-1'],
+        [ofAgency.metadata.occurredAt, 'operator-2', 'agency_operator', 'agency-9', 'cmd-2'],
+        [caused.metadata.occurredAt, 'operator-1', 'agency_operator', null, 'cmd-3', 'batch-1', 'cmd-0'],
+      ]);
+      // As files written before the array hold it: an object without the command's own id repeated,
+      // and, earlier still, with every id spelt out.
+      const update = db.prepare('UPDATE events SET metadata = ? WHERE revision = ?');
+      const { correlationId: _correlation, causationId: _causation, ...withoutIds } = own.metadata;
+      update.run(JSON.stringify(withoutIds), 0);
+      update.run(JSON.stringify(ofAgency.metadata), 1);
     } finally {
       db.close();
     }
-    expect((await store.readStream(streamId))[0]!.metadata).toEqual(own.metadata);
+    expect(await metadataOf()).toEqual(appended.map((event) => event.metadata));
     await store.close();
   });
+
+  it('stores metadata the array has no place for as an object, and reads it back as it was', async () => {
+    const file = freshFile();
+    const store = SqliteEventStore.open(file);
+    const streamId = `worker-${randomUUID()}`;
+    const base = eventToAppend('WorkerRegistered', {}, { commandId: 'cmd-1' }).metadata;
+    const shapes = [
+      // Another field on the actor, the fields in another order, a field the metadata does not name.
+      { ...base, actor: { id: 'trainer-1', role: 'trainer', providerId: 'provider-1' } },
+      {
+        actor: base.actor,
+        occurredAt: base.occurredAt,
+        commandId: 'cmd-1',
+        correlationId: 'cmd-1',
+        causationId: 'cmd-1',
+      },
+      { ...base, origin: 'import' },
+    ] as unknown as EventMetadata[];
+    for (const metadata of shapes) {
+      await store.append(streamId, [{ ...eventToAppend('WorkerRegistered'), metadata }], 'any');
+    }
+    const read = (await store.readStream(streamId)).map((event) => event.metadata);
+    expect(read).toEqual(shapes);
+    const db = new Database(file, { readonly: true });
+    try {
+      const stored = db.prepare('SELECT metadata FROM events').pluck().all() as string[];
+      expect(stored.every((text) => text.startsWith('{'))).toBe(true);
+    } finally {
+      db.close();
+    }
+    await store.close();
+  });
+
   it('opens a file while another connection holds its write lock (opening takes no lock)', async () => {
     const file = freshFile();
     const first = SqliteEventStore.open(file);
