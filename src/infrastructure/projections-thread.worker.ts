@@ -5,7 +5,7 @@ import { adoptProcessToken, isDeadLocalHolder } from '../projections/lease-guard
 import { lowerThisThreadsPriority } from './background-priority';
 import { EncryptingEventStore } from './crypto/encrypting-event-store';
 import { AesGcmPersonalDataCipher } from './crypto/personal-data-cipher';
-import { openConfiguredKeyStore } from './privacy';
+import { openConfiguredKeyStore } from './privacy-stores';
 import type {
   FromProjectionsThread,
   ProjectionsThreadData,

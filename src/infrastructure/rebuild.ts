@@ -4,7 +4,7 @@ import { PROJECTIONS } from '../projections';
 import { ProjectionRunner } from '../projections/projection-runner';
 import type { Projection } from '../projections/projection';
 import { RelayedCipher, RelayingCipher, type RelayedOpenings } from './crypto/personal-data-relay';
-import { openEventStoreWithKeys } from './privacy';
+import { openEventStoreWithKeys } from './privacy-stores';
 import { CHECKPOINT_NAME } from './read-models';
 import { startModuleThread } from './sqlite/module-thread';
 import { removeDatabase } from './sqlite/open-database';

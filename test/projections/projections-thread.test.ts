@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { EventToAppend } from '../../src/application/ports/event-store';
 import { loadConfig } from '../../src/infrastructure/config/config';
-import { openKeyStore } from '../../src/infrastructure/privacy';
+import { openKeyStore } from '../../src/infrastructure/privacy-stores';
 import { ProjectionsThread } from '../../src/infrastructure/projections-thread';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { eventStoreFile, openReadStore } from '../../src/infrastructure/storage';

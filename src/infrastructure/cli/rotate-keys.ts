@@ -8,7 +8,7 @@ import {
   loadKeyEncryptionKeys,
   retireKeyEncryptionKey,
 } from '../crypto/key-encryption-keys';
-import { keyStoreFile } from '../privacy';
+import { keyStoreFile } from '../privacy-stores';
 import { SqliteKeyStore } from '../sqlite/sqlite-key-store';
 
 /**
