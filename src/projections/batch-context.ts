@@ -3,9 +3,9 @@ import { DocumentCache } from './document-cache';
 import type { ProjectionContext } from './projection';
 
 interface Pending {
-  readonly doc: ReadDocument | null;
+  doc: ReadDocument | null;
   /** The round it was last written in (see `takeSettled`). */
-  readonly round: number;
+  round: number;
 }
 
 /**
@@ -38,11 +38,11 @@ export class BatchContext implements ProjectionContext {
   }
 
   put(collection: string, id: string, doc: ReadDocument): void {
-    this.docs(collection).set(id, { doc, round: this.round });
+    this.write(collection, id, doc);
   }
 
   delete(collection: string, id: string): void {
-    this.docs(collection).set(id, { doc: null, round: this.round });
+    this.write(collection, id, null);
   }
 
   changes(): DocumentChange[] {
@@ -78,6 +78,20 @@ export class BatchContext implements ProjectionContext {
       }
     }
     return settled;
+  }
+
+  /**
+   * A document written again keeps its entry (and its place in the batch's order): a rebuild's first
+   * thread writes ~3.6 million times, ~2.5 million of them to a document the batch holds already.
+   */
+  private write(collection: string, id: string, doc: ReadDocument | null): void {
+    const docs = this.docs(collection);
+    const entry = docs.get(id);
+    if (entry === undefined) docs.set(id, { doc, round: this.round });
+    else {
+      entry.doc = doc;
+      entry.round = this.round;
+    }
   }
 
   private docs(collection: string): Map<string, Pending> {
