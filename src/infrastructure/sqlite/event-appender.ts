@@ -249,7 +249,7 @@ export class EventAppender {
   private numberStream(streamId: string): StreamRef {
     if (!this.streams) return streamId;
     const key = this.streams.insert.run(streamId).lastInsertRowid;
-    if (this.directory) this.begun.push([streamId, Number(key)]);
+    if (this.directory && !this.directory.closed) this.begun.push([streamId, Number(key)]);
     return key;
   }
 

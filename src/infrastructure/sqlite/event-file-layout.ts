@@ -29,6 +29,14 @@ export function eventFileLayout(db: Database.Database): EventFileLayout {
 }
 
 /**
+ * The streams' index of ids (in EVENT_FILE_SCHEMA), which also keeps an id to one stream. A bulk load
+ * drops it and builds it again at its end (see StreamDirectory); files made before it was named have
+ * the same as `UNIQUE` on the column, and keep it.
+ */
+export const STREAM_ID_INDEX_NAME = 'streams_by_id';
+export const STREAM_ID_INDEX = `CREATE UNIQUE INDEX IF NOT EXISTS ${STREAM_ID_INDEX_NAME} ON streams (stream_id)`;
+
+/**
  * The tables of a new event file (the `stream-keys` layout). Streams are numbered in the order they
  * begin, and events indexed by that number: on the Shanghai log, a transaction of 20 commands' appends wrote 25 pages
  * to the write-ahead log in 1.3 ms, against 46 pages and 1.9 ms indexed by the streams' random ids.
@@ -58,15 +66,8 @@ export const EVENT_FILE_SCHEMA = `
     metadata       TEXT    NOT NULL,
     UNIQUE (stream_key, revision)
   );
-  CREATE UNIQUE INDEX IF NOT EXISTS streams_by_id ON streams (stream_id)
+  ${STREAM_ID_INDEX}
 `;
-
-/**
- * The streams' index of ids (in EVENT_FILE_SCHEMA), which also keeps an id to one stream. A bulk load
- * drops it and builds it again at its end (see StreamDirectory); files made before it was named have
- * the same as `UNIQUE` on the column, and keep it.
- */
-export const STREAM_ID_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS streams_by_id ON streams (stream_id)';
 
 /**
  * Whether the streams can be found by id: false only in a file whose bulk load has not finished (it

@@ -17,6 +17,7 @@ import {
   hasEventLog,
   hasStreamIdIndex,
   STREAM_ID_INDEX,
+  STREAM_ID_INDEX_NAME,
   streamCondition,
 } from './event-file-layout';
 import { eventEncoder } from './event-writer-protocol';
@@ -108,8 +109,8 @@ function directoryForBulkLoad(db: Database.Database, slots: number): StreamDirec
   return db
     .transaction(() => {
       const named = db
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'streams_by_id'")
-        .get();
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")
+        .get(STREAM_ID_INDEX_NAME);
       if (!named && hasStreamIdIndex(db)) return undefined;
       if (!named) {
         throw new Error(
@@ -119,7 +120,7 @@ function directoryForBulkLoad(db: Database.Database, slots: number): StreamDirec
       const directory = StreamDirectory.create(slots);
       const streams = db.prepare<[], [number, string]>('SELECT key, stream_id FROM streams').raw();
       for (const [key, streamId] of streams.iterate()) if (!directory.add(streamId, key)) return undefined;
-      db.exec('DROP INDEX streams_by_id');
+      db.exec(`DROP INDEX ${STREAM_ID_INDEX_NAME}`);
       return directory;
     })
     .immediate();
