@@ -13,9 +13,9 @@ import { workersProjection } from './workers';
 
 /**
  * Every read model, in the order each event is shown to them. Order matters where one reads
- * another's documents: public certificates read workers, agencies and certificates; queues read
- * certificates; public certificates also read training records and providers; the roster reads
- * workers, certificates and public certificates.
+ * another's documents: public certificates read workers, agencies and certificates; public
+ * certificates also read training records and providers; the roster reads workers, certificates and
+ * public certificates. The others read only their own.
  */
 export const PROJECTIONS: readonly Projection[] = [
   agenciesProjection,

@@ -1,6 +1,12 @@
 import type { StoredEvent } from '../application/ports/event-store';
-import { certificateEventTypes, certificateIdOf } from './certificate-events';
-import { CERTIFICATES, type CertificateDoc } from './certificates';
+import { certificateDecider, type CertificateState } from '../domain/certificate/certificate';
+import {
+  awaitedGate,
+  certificateEventTypes,
+  certificateIdOf,
+  type QueueGate,
+  type RecordedCertificateEvent,
+} from './certificate-events';
 import { type Projection, type ProjectionContext, withDocument } from './projection';
 
 /** An application waiting at a gate; the entry disappears when the gate is passed or failed. */
@@ -17,7 +23,38 @@ export interface QueueEntryDoc {
 
 export const QUEUE = 'queue';
 
-/** Follows the certificate detail document, so it must run after the certificates projection. */
+type WaitingStatus = Extract<CertificateState['status'], `awaiting_${string}`>;
+
+const STATUS_AT_GATE: Record<QueueGate, WaitingStatus> = {
+  'company-check': 'awaiting_company_check',
+  'platform-verification': 'awaiting_platform_verification',
+  'police-check': 'awaiting_police_check',
+  issue: 'awaiting_issue',
+};
+
+/**
+ * The certificate's state as far as the queues need it, from its entry alone: an application leaves
+ * the gates only forwards (issued, rejected, revoked), never back, so a certificate without an entry
+ * is either not applied for yet or past every gate, and the decider's `none` serves both (it turns
+ * only `CertificateApplied` into a waiting application).
+ */
+function stateOf(entry: QueueEntryDoc | null): CertificateState {
+  if (!entry) return certificateDecider.initialState;
+  const status: WaitingStatus | undefined = STATUS_AT_GATE[entry.gate as QueueGate];
+  if (status === undefined) throw new Error(`queue entry ${entry.id} names no gate: ${entry.gate}`);
+  return {
+    status,
+    certificateId: entry.id,
+    workerId: entry.workerId,
+    agencyId: entry.agencyId,
+    district: entry.district,
+  };
+}
+
+/**
+ * Reads only its own entries, folding the certificate decider's `evolve` over them, so it needs no
+ * other projection: a rebuild runs it on the thread that has time to spare (rebuild.ts).
+ */
 export const queuesProjection: Projection = {
   name: 'queues',
   collections: [{ name: QUEUE, indexes: ['gate', 'agencyId', 'position'] }],
@@ -26,21 +63,24 @@ export const queuesProjection: Projection = {
   apply(event: StoredEvent, context: ProjectionContext): Promise<void> | void {
     const id = certificateIdOf(event);
     if (!id) return;
-    return withDocument<CertificateDoc, void>(context, CERTIFICATES, id, (certificate) => {
-      if (!certificate?.awaiting) {
-        context.delete(QUEUE, id);
+    return withDocument<QueueEntryDoc, void>(context, QUEUE, id, (entry) => {
+      const state = certificateDecider.evolve(stateOf(entry), event as RecordedCertificateEvent);
+      const gate = awaitedGate(state.status);
+      if (gate === null || state.status === 'none') {
+        if (entry) context.delete(QUEUE, id);
         return;
       }
-      const entry: QueueEntryDoc = {
+      // Waiting since this event, in the log's order.
+      const next: QueueEntryDoc = {
         id,
-        gate: certificate.awaiting,
-        agencyId: certificate.agencyId,
-        district: certificate.district,
-        workerId: certificate.workerId,
+        gate,
+        agencyId: state.agencyId,
+        district: state.district,
+        workerId: state.workerId,
         since: event.metadata.occurredAt,
         position: event.position,
       };
-      context.put(QUEUE, id, entry);
+      context.put(QUEUE, id, next);
     });
   },
 };

@@ -295,6 +295,10 @@ describe('a worker goes through the whole certificate lifecycle over HTTP', () =
     const rebuilt = await readReadModels(target);
     expect(Object.keys(live.collections).length).toBeGreaterThanOrEqual(9);
     expect(live.collections.certificates!.length).toBe(2);
+    // The second application waits at the company check: the queues (on the rebuild's other thread) too.
+    expect(live.collections.queue).toEqual([
+      { id: expect.any(String), doc: expect.objectContaining({ gate: 'company-check' }) },
+    ]);
     expect(rebuilt).toEqual(live);
   });
 });
