@@ -5,6 +5,7 @@ import { ProjectionRunner } from '../projections/projection-runner';
 import type { Projection } from '../projections/projection';
 import { RelayedCipher, RelayingCipher, type RelayedOpenings } from './crypto/personal-data-relay';
 import { openEventStoreWithKeys } from './privacy-stores';
+import { holdLiveReadModels, ReadModelsInUseError, type HeldReadModels } from './live-read-models-lease';
 import { CHECKPOINT_NAME } from './read-models';
 import { startModuleThread } from './sqlite/module-thread';
 import { removeDatabase } from './sqlite/open-database';
@@ -114,7 +115,9 @@ function named(names: ReadonlySet<string>, wanted: boolean): Projection[] {
 
 /**
  * Replays the whole log from position 0 into a fresh read-model file. With `swap`, the fresh file
- * then replaces DATA_DIR's read models in one rename, so readers never see a half-built state.
+ * then replaces DATA_DIR's read models in one rename, so readers never see a half-built state; and
+ * only while no service or `npm run projections` runs on them (their projection lease, taken for the
+ * whole rebuild: otherwise ReadModelsInUseError, and nothing is changed).
  * Two threads project (each reading the log): one most read models, into the fresh file, the other
  * the `SECOND_THREAD` ones into a part file, which it indexes while the first still projects; the
  * first then copies the part in, indexes and all, and builds its own indexes.
@@ -123,14 +126,38 @@ export async function rebuildReadModels(
   dataDir: string,
   options: { target?: string; swap?: boolean; keyEncryptionKeyDir?: string } = {},
 ): Promise<RebuildReport> {
-  const second = named(SECOND_THREAD, true).map((projection) => projection.name);
-  if (second.length !== SECOND_THREAD.size) {
+  if (named(SECOND_THREAD, true).length !== SECOND_THREAD.size) {
     throw new Error(`SECOND_THREAD names a projection that does not exist: ${[...SECOND_THREAD].join(', ')}`);
   }
-  const first = named(SECOND_THREAD, false).map((projection) => projection.name);
   const live = readStoreFile(dataDir);
   const target = options.target ?? `${live}.rebuilding`;
   const partFile = `${target}.part`;
+  // Only a rebuild that replaces the live file needs it to itself; one into another file reads no more
+  // than the log.
+  const held = options.swap ? await holdLiveReadModels(live) : null;
+  try {
+    return await rebuildInto(dataDir, {
+      ...{ target, partFile, live, held },
+      ...(options.keyEncryptionKeyDir ? { keyEncryptionKeyDir: options.keyEncryptionKeyDir } : {}),
+    });
+  } finally {
+    await held?.release();
+  }
+}
+
+async function rebuildInto(
+  dataDir: string,
+  options: {
+    target: string;
+    partFile: string;
+    live: string;
+    held: HeldReadModels | null;
+    keyEncryptionKeyDir?: string;
+  },
+): Promise<RebuildReport> {
+  const { target, partFile, live, held } = options;
+  const second = named(SECOND_THREAD, true).map((projection) => projection.name);
+  const first = named(SECOND_THREAD, false).map((projection) => projection.name);
   removeDatabase(target);
   removeDatabase(partFile);
   const started = process.hrtime.bigint();
@@ -176,14 +203,20 @@ export async function rebuildReadModels(
     removeDatabase(partFile);
   }
   // Only a complete rebuild replaces the live read models; a failed one leaves them as they were.
-  if (options.swap) {
+  if (held) {
+    if (!held.held) {
+      removeDatabase(target);
+      throw new ReadModelsInUseError(live, null);
+    }
+    // The lease is given up with the file it lives in: nobody can take it in between.
+    await held.release();
     if (existsSync(live)) removeDatabase(live);
     renameSync(target, live);
   }
   return {
     position,
     seconds: secondsSince(started),
-    file: options.swap ? live : target,
+    file: held ? live : target,
     phases,
     personalData,
   };

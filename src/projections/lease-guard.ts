@@ -107,6 +107,8 @@ export interface LeaseGuardOptions {
   /** How often a standing-by process tries to take over; default a third of the ttl. */
   readonly retryMs?: number;
   readonly isDeadHolder?: (holder: string) => boolean;
+  /** Where it reports taking, holding and losing the lease; default Nest's logger. */
+  readonly logger?: Pick<Logger, 'log' | 'warn'>;
 }
 
 /**
@@ -115,7 +117,7 @@ export interface LeaseGuardOptions {
  */
 export class LeaseGuard implements ProjectionLease {
   readonly claim: LeaseClaim;
-  private readonly logger = new Logger('ProjectionLease');
+  private readonly logger: Pick<Logger, 'log' | 'warn'>;
   private readonly retryMs: number;
   private readonly isDeadHolder: (holder: string) => boolean;
   private held: AbortController | null = null;
@@ -133,10 +135,16 @@ export class LeaseGuard implements ProjectionLease {
     this.claim = { name: options.name, holder: options.holder ?? newHolderId(), ttlMs };
     this.retryMs = options.retryMs ?? Math.max(1, Math.floor(ttlMs / 3));
     this.isDeadHolder = options.isDeadHolder ?? ((holder) => isDeadLocalHolder(holder));
+    this.logger = options.logger ?? new Logger('ProjectionLease');
   }
 
   get isHeld(): boolean {
     return this.held !== null;
+  }
+
+  /** Who held the lease when this guard last tried to take it (itself, once it holds it). */
+  get lastHolder(): string | null {
+    return this.reportedHolder;
   }
 
   surelyHeldUntil(): number {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config';
+import { ReadModelsInUseError } from '../live-read-models-lease';
 import { PROJECTION_NAMES, rebuildReadModels } from '../rebuild';
 import { runOnlineRebuild } from './rebuild-online';
 
@@ -33,7 +34,8 @@ function rebuildSqlite(): void {
       );
     })
     .catch((error: unknown) => {
-      console.error(error);
+      // In use: a clear refusal, not a crash.
+      console.error(error instanceof ReadModelsInUseError ? `rebuild refused: ${error.message}` : error);
       process.exit(1);
     });
 }
