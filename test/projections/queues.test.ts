@@ -29,47 +29,34 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+type Step = readonly [type: string, data: Record<string, unknown>];
+
+const TO_PLATFORM: Step[] = [['CompanyCheckPassed', {}]];
+const TO_POLICE: Step[] = [...TO_PLATFORM, ['PlatformVerificationPassed', {}]];
+const toIssue = (reference: string): Step[] => [...TO_POLICE, ['PoliceComparisonClear', { reference }]];
+const issued = (name: string, code: string): Step[] => [
+  ...toIssue(`P-${name}`),
+  ['CertificateIssued', { code, workerId: `worker-${name}` }],
+];
+
 /** Each certificate's journey: the events after `CertificateApplied`, in order. */
-const JOURNEYS: Record<string, ReadonlyArray<readonly [string, Record<string, unknown>]>> = {
+const JOURNEYS: Record<string, readonly Step[]> = {
   waitsForCompany: [],
-  waitsForPlatform: [['CompanyCheckPassed', {}]],
-  waitsForPolice: [
-    ['CompanyCheckPassed', {}],
-    ['PlatformVerificationPassed', {}],
-  ],
-  waitsForIssue: [
-    ['CompanyCheckPassed', {}],
-    ['PlatformVerificationPassed', {}],
-    ['PoliceComparisonClear', { reference: 'P-1' }],
-  ],
+  waitsForPlatform: TO_PLATFORM,
+  waitsForPolice: TO_POLICE,
+  waitsForIssue: toIssue('P-1'),
   issuedAndHandedOver: [
-    ['CompanyCheckPassed', {}],
-    ['PlatformVerificationPassed', {}],
-    ['PoliceComparisonClear', { reference: 'P-2' }],
-    ['CertificateIssued', { code: 'CODE00000001', workerId: 'worker-issuedAndHandedOver' }],
+    ...issued('issuedAndHandedOver', 'CODE00000001'),
     ['CertificateHandedOver', { mode: 'individual' }],
   ],
   issuedThenRevoked: [
-    ['CompanyCheckPassed', {}],
-    ['PlatformVerificationPassed', {}],
-    ['PoliceComparisonClear', { reference: 'P-3' }],
-    ['CertificateIssued', { code: 'CODE00000002', workerId: 'worker-issuedThenRevoked' }],
+    ...issued('issuedThenRevoked', 'CODE00000002'),
     ['CertificateRevoked', { reason: 'fraud' }],
   ],
   failedAtCompany: [['CompanyCheckFailed', { reason: 'no contract' }]],
-  failedAtPlatform: [
-    ['CompanyCheckPassed', {}],
-    ['PlatformVerificationFailed', { reason: 'ID mismatch' }],
-  ],
-  foundByPolice: [
-    ['CompanyCheckPassed', {}],
-    ['PlatformVerificationPassed', {}],
-    ['PoliceRecordFound', { reference: 'P-4' }],
-  ],
-  withdrawnWhileWaiting: [
-    ['CompanyCheckPassed', {}],
-    ['CertificateRevoked', { reason: 'withdrawn' }],
-  ],
+  failedAtPlatform: [...TO_PLATFORM, ['PlatformVerificationFailed', { reason: 'ID mismatch' }]],
+  foundByPolice: [...TO_POLICE, ['PoliceRecordFound', { reference: 'P-4' }]],
+  withdrawnWhileWaiting: [...TO_PLATFORM, ['CertificateRevoked', { reason: 'withdrawn' }]],
 };
 
 /** The journeys interleaved one step at a time, as a city's are, each at its own minute. */
