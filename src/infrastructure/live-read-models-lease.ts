@@ -27,9 +27,10 @@ export interface HeldReadModels {
 /**
  * Takes the projection lease of the live read-model file for a rebuild that will replace that file:
  * the service and `npm run projections` hold the same lease while they run, so a rebuild refuses to
- * start (ReadModelsInUseError) instead of swapping the file out from under them, and a service
- * started during the rebuild stands by instead of writing into a file about to be replaced. A holder
- * known dead (a crashed process on this machine) is taken over, as the service itself would.
+ * start (ReadModelsInUseError) instead of swapping the file out from under them. A service started
+ * during the rebuild stands by instead of writing into the file about to be replaced (it must still
+ * be restarted afterwards: it holds the old file open). A holder known dead (a crashed process on
+ * this machine) is taken over, as the service itself would.
  */
 export async function holdLiveReadModels(file: string): Promise<HeldReadModels> {
   const store = SqliteReadStore.open(file);

@@ -37,8 +37,9 @@ export interface RebuildReport {
  * on one another (public certificates read workers, certificates, agencies and training records; the
  * roster reads those and public certificates): they stay together on the first thread, which is
  * the longer one. The queues once read the certificates too; they now fold their own entries, which
- * moved their work to the second thread (docs/performance.md, item 96). None of these needs personal data in clear, but the workers projection on the
- * first thread does (the masked name), and decisions read the same events: the second thread opens
+ * moved their work to the second thread (docs/performance.md, item 96). None of these needs personal
+ * data in clear, but the workers projection on the first thread does (the masked name), and
+ * decisions read the same events: the second thread opens
  * the envelopes and hands them over (`personalData`), which evens the threads out (at Shanghai scale
  * ~25 and ~17 s before, when the first opened them itself).
  *
@@ -208,7 +209,8 @@ async function rebuildInto(
       removeDatabase(target);
       throw new ReadModelsInUseError(live, null);
     }
-    // The lease is given up with the file it lives in: nobody can take it in between.
+    // Given up just before the file it lives in goes: a service must start after the rebuild (one
+    // started during it stood by, on the file now replaced, and must be restarted).
     await held.release();
     if (existsSync(live)) removeDatabase(live);
     renameSync(target, live);
