@@ -14,6 +14,12 @@ export function quantile(samples: readonly number[], q: number): number {
   return sorted[rank]!;
 }
 
+/** The run whose `key` is the median (the lower of the middle two for an even count). */
+export function medianBy<T>(runs: readonly T[], key: (run: T) => number): T {
+  if (runs.length === 0) throw new Error('no runs');
+  return [...runs].sort((a, b) => key(a) - key(b))[Math.floor((runs.length - 1) / 2)]!;
+}
+
 export interface LatencySummary {
   readonly count: number;
   readonly p50: number;
