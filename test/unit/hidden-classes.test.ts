@@ -1,6 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { certificateDecider, type CertificateEvent } from '../../src/domain/certificate/certificate';
 import { trainingRecordDecider, type TrainingRecordEvent } from '../../src/domain/training/training-record';
+import type { StoredEvent } from '../../src/application/ports/event-store';
+import type { ReadDocument } from '../../src/application/ports/read-store';
+import { certificatesProjection } from '../../src/projections/certificates';
+import type { ProjectionContext } from '../../src/projections/projection';
 
 /**
  * The states the hottest folds make share their hidden classes (V8's maps). In Node 20's V8 an object
@@ -68,5 +72,48 @@ describe('hidden classes of the folded states', () => {
     expectSharedHiddenClasses(
       Array.from({ length: 50 }, (_, i) => statesAfterEach(trainingRecordDecider, training(i)).slice(2)),
     );
+  });
+
+  it('are one for every certificate detail document, at every step of its life', () => {
+    const docs = new Map<string, ReadDocument>();
+    const context: ProjectionContext = {
+      get: async (_collection, id) => (docs.get(id) ?? null) as never,
+      known: (_collection, id) => (docs.get(id) ?? null) as never,
+      put: (_collection, id, doc) => void docs.set(id, doc),
+      delete: (_collection, id) => void docs.delete(id),
+    };
+    const stored = (type: string, data: Record<string, unknown>, revision: number) =>
+      ({
+        ...{ id: `${type}-${revision}`, type, schemaVersion: 1, data, streamId: 's', revision },
+        metadata: {
+          occurredAt: '2026-01-01T08:00:00.000Z',
+          actor: { id: 'u', role: 'platform_verifier' },
+          ...{ commandId: 'c', correlationId: 'c', causationId: 'c' },
+        },
+        position: revision + 1,
+      }) as StoredEvent;
+    const documentsAlong = (i: number): object[] => {
+      const certificateId = `cert-${i}`;
+      const steps: [string, Record<string, unknown>][] = [
+        ['CertificateApplied', { certificateId, workerId: `w-${i}`, agencyId: 'a', district: '310101' }],
+        ['CompanyCheckPassed', { certificateId }],
+        ['PlatformVerificationPassed', { certificateId }],
+        ['PoliceComparisonClear', { certificateId, reference: 'r' }],
+        ['CertificateIssued', { certificateId, code: `CODE${i}`, workerId: `w-${i}` }],
+        ['CertificateHandedOver', { certificateId, mode: 'individual' }],
+        ['CertificateRevoked', { certificateId, reason: 'left the trade' }],
+      ];
+      return steps.map(([type, data], revision) => {
+        void certificatesProjection.apply(stored(type, data, revision), context);
+        return docs.get(certificateId)!;
+      });
+    };
+    const byCertificate = Array.from({ length: 50 }, (_, i) => documentsAlong(i));
+    expectSharedHiddenClasses(byCertificate);
+    // Not a spread of the last one: the same hidden class whatever the step (item 99).
+    const first = byCertificate[0]!;
+    first.forEach((doc, step) => {
+      expect({ step, shared: sameHiddenClass(doc, first[0]!) }).toEqual({ step, shared: true });
+    });
   });
 });
