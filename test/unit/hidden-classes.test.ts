@@ -87,7 +87,7 @@ describe('hidden classes of the folded states', () => {
         ...{ id: `${type}-${revision}`, type, schemaVersion: 1, data, streamId: 's', revision },
         metadata: {
           occurredAt: '2026-01-01T08:00:00.000Z',
-          actor: { id: 'u', role: 'platform_verifier' },
+          actor: { id: 'u', role: 'platform_reviewer' },
           ...{ commandId: 'c', correlationId: 'c', causationId: 'c' },
         },
         position: revision + 1,
