@@ -56,8 +56,8 @@ interface Settings {
   readonly connections: number;
   /**
    * The rebuild and its read-and-parse baseline, measured this many times in turn (baseline,
-   * rebuild, baseline, …), the medians compared: the machine's speed drifts by up to a half within
-   * minutes, and one of each gave ratios from 0.33× to 0.44× for the same code.
+   * rebuild, baseline, …), the median round's ratio shown: the machine's speed drifts by up to a
+   * half within minutes, and one of each gave ratios from 0.33× to 0.44× for the same code.
    */
   readonly rebuildRounds: number;
 }
@@ -161,10 +161,16 @@ async function main(): Promise<void> {
       rebuilds.push(await rebuildReadModels(dataDir, { target: rebuildFile }));
       removeDatabase(rebuildFile);
     }
-    // The median run of each (its phases shown), and the range of the rebuild's times.
+    // The median run of each (its phases shown), and the range of the rebuild's times. The ratio is
+    // the median of each round's own (a rebuild against the baseline run just before it): the two
+    // medians may come from different rounds, and the machine's speed differs between rounds.
     const rawRead = medianBy(rawReads, (read) => read.seconds);
     const rebuild = medianBy(rebuilds, (report) => report.seconds);
     const rebuildRate = rebuild.position / rebuild.seconds;
+    const roundRatios = rebuilds.map(
+      (report, index) => report.position / report.seconds / rawReads[index]!.perSecond,
+    );
+    const ratio = medianBy(roundRatios, (value) => value);
     const times = rebuilds.map((report) => report.seconds);
     const spread =
       rebuilds.length > 1
@@ -173,13 +179,10 @@ async function main(): Promise<void> {
     rows.push({
       measure: `projection rebuild (${rebuild.position.toLocaleString('en')} events)`,
       ours: `${fmt(rebuildRate)} events/s (${rebuild.seconds.toFixed(1)} s, ${spread}threads ${rebuild.phases.firstThread.toFixed(1)} / ${rebuild.phases.secondThread.toFixed(1)} s, copy ${rebuild.phases.copy.toFixed(1)} s, indexes ${rebuild.phases.indexes.toFixed(1)} s)`,
-      baseline: `${fmt(rawRead.perSecond)} events/s read and parsed${rawReads.length > 1 ? `, median of ${rawReads.length} in turn with it` : ''}`,
-      ratio: rebuildRate / rawRead.perSecond,
+      baseline: `${fmt(rawRead.perSecond)} events/s read and parsed${rawReads.length > 1 ? `, median of ${rawReads.length} in turn with it (ratio: the median round's)` : ''}`,
+      ratio,
       target: `≥ 100,000 events/s, ≥ 0.45×${fullScale ? ', ≤ 15 s' : ''}`,
-      met:
-        rebuildRate >= 100_000 &&
-        rebuildRate / rawRead.perSecond >= 0.45 &&
-        (!fullScale || rebuild.seconds <= 15),
+      met: rebuildRate >= 100_000 && ratio >= 0.45 && (!fullScale || rebuild.seconds <= 15),
       values: {
         eventsPerSecond: rebuildRate,
         seconds: rebuild.seconds,
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
           seconds: report.seconds,
           phases: report.phases,
           rawEventsPerSecond: rawReads[index]!.perSecond,
+          ratio: roundRatios[index],
         })),
       },
     });
