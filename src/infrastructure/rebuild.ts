@@ -127,43 +127,40 @@ export async function rebuildReadModels(
   dataDir: string,
   options: { target?: string; swap?: boolean; keyEncryptionKeyDir?: string } = {},
 ): Promise<RebuildReport> {
-  if (named(SECOND_THREAD, true).length !== SECOND_THREAD.size) {
+  const second = named(SECOND_THREAD, true).map((projection) => projection.name);
+  if (second.length !== SECOND_THREAD.size) {
     throw new Error(`SECOND_THREAD names a projection that does not exist: ${[...SECOND_THREAD].join(', ')}`);
   }
+  const first = named(SECOND_THREAD, false).map((projection) => projection.name);
   const live = readStoreFile(dataDir);
   const target = options.target ?? `${live}.rebuilding`;
-  const partFile = `${target}.part`;
+  const keys = options.keyEncryptionKeyDir ? { keyEncryptionKeyDir: options.keyEncryptionKeyDir } : {};
   // Only a rebuild that replaces the live file needs it to itself; one into another file reads no more
   // than the log.
   const held = options.swap ? await holdLiveReadModels(live) : null;
   try {
-    return await rebuildInto(dataDir, {
-      ...{ target, partFile, live, held },
-      ...(options.keyEncryptionKeyDir ? { keyEncryptionKeyDir: options.keyEncryptionKeyDir } : {}),
-    });
+    return await rebuildInto({ dataDir, live, target, keys, first, second, held });
   } finally {
     await held?.release();
   }
 }
 
-async function rebuildInto(
-  dataDir: string,
-  options: {
-    target: string;
-    partFile: string;
-    live: string;
-    held: HeldReadModels | null;
-    keyEncryptionKeyDir?: string;
-  },
-): Promise<RebuildReport> {
-  const { target, partFile, live, held } = options;
-  const second = named(SECOND_THREAD, true).map((projection) => projection.name);
-  const first = named(SECOND_THREAD, false).map((projection) => projection.name);
+async function rebuildInto(plan: {
+  dataDir: string;
+  live: string;
+  target: string;
+  keys: RebuildPart['keys'];
+  /** The projections of each thread, by name. */
+  first: string[];
+  second: string[];
+  held: HeldReadModels | null;
+}): Promise<RebuildReport> {
+  const { dataDir, live, target, keys, first, second, held } = plan;
+  const partFile = `${target}.part`;
   removeDatabase(target);
   removeDatabase(partFile);
   const started = process.hrtime.bigint();
   const upTo = await headOf(dataDir);
-  const keys = options.keyEncryptionKeyDir ? { keyEncryptionKeyDir: options.keyEncryptionKeyDir } : {};
   const relay = new MessageChannel();
   const threads = [
     startRebuildThread({

@@ -21,19 +21,20 @@ export function certificateIdOf(event: StoredEvent): string | null {
 export const QUEUE_GATES = ['company-check', 'platform-verification', 'police-check', 'issue'] as const;
 export type QueueGate = (typeof QUEUE_GATES)[number];
 
+/** The status of an application waiting at each gate: one table for both directions. */
+export const STATUS_AT_GATE = {
+  'company-check': 'awaiting_company_check',
+  'platform-verification': 'awaiting_platform_verification',
+  'police-check': 'awaiting_police_check',
+  issue: 'awaiting_issue',
+} as const satisfies Record<QueueGate, CertificateStatus>;
+
+const GATE_AT_STATUS: Partial<Record<CertificateStatus, QueueGate>> = Object.fromEntries(
+  QUEUE_GATES.map((gate) => [STATUS_AT_GATE[gate], gate]),
+);
+
 export function awaitedGate(status: CertificateStatus): QueueGate | null {
-  switch (status) {
-    case 'awaiting_company_check':
-      return 'company-check';
-    case 'awaiting_platform_verification':
-      return 'platform-verification';
-    case 'awaiting_police_check':
-      return 'police-check';
-    case 'awaiting_issue':
-      return 'issue';
-    default:
-      return null;
-  }
+  return GATE_AT_STATUS[status] ?? null;
 }
 
 export const GATE_OF_REJECTION: Record<string, Gate> = {

@@ -6,6 +6,7 @@ import {
   certificateIdOf,
   type QueueGate,
   type RecordedCertificateEvent,
+  STATUS_AT_GATE,
 } from './certificate-events';
 import { type Projection, type ProjectionContext, withDocument } from './projection';
 
@@ -23,15 +24,6 @@ export interface QueueEntryDoc {
 
 export const QUEUE = 'queue';
 
-type WaitingStatus = Extract<CertificateState['status'], `awaiting_${string}`>;
-
-const STATUS_AT_GATE: Record<QueueGate, WaitingStatus> = {
-  'company-check': 'awaiting_company_check',
-  'platform-verification': 'awaiting_platform_verification',
-  'police-check': 'awaiting_police_check',
-  issue: 'awaiting_issue',
-};
-
 /**
  * The certificate's state as far as the queues need it, from its entry alone: an application leaves
  * the gates only forwards (issued, rejected, revoked), never back, so a certificate without an entry
@@ -40,7 +32,7 @@ const STATUS_AT_GATE: Record<QueueGate, WaitingStatus> = {
  */
 function stateOf(entry: QueueEntryDoc | null): CertificateState {
   if (!entry) return certificateDecider.initialState;
-  const status: WaitingStatus | undefined = STATUS_AT_GATE[entry.gate as QueueGate];
+  const status = STATUS_AT_GATE[entry.gate as QueueGate] as (typeof STATUS_AT_GATE)[QueueGate] | undefined;
   if (status === undefined) throw new Error(`queue entry ${entry.id} names no gate: ${entry.gate}`);
   return {
     status,

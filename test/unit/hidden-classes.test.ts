@@ -82,16 +82,23 @@ describe('hidden classes of the folded states', () => {
       put: (_collection, id, doc) => void docs.set(id, doc),
       delete: (_collection, id) => void docs.delete(id),
     };
-    const stored = (type: string, data: Record<string, unknown>, revision: number) =>
-      ({
-        ...{ id: `${type}-${revision}`, type, schemaVersion: 1, data, streamId: 's', revision },
-        metadata: {
-          occurredAt: '2026-01-01T08:00:00.000Z',
-          actor: { id: 'u', role: 'platform_reviewer' },
-          ...{ commandId: 'c', correlationId: 'c', causationId: 'c' },
-        },
-        position: revision + 1,
-      }) as StoredEvent;
+    const metadata = {
+      occurredAt: '2026-01-01T08:00:00.000Z',
+      actor: { id: 'u', role: 'platform_reviewer' as const },
+      commandId: 'c',
+      correlationId: 'c',
+      causationId: 'c',
+    };
+    const stored = (type: string, data: Record<string, unknown>, revision: number): StoredEvent => ({
+      id: `${type}-${revision}`,
+      type,
+      schemaVersion: 1,
+      data,
+      metadata,
+      streamId: 's',
+      revision,
+      position: revision + 1,
+    });
     const documentsAlong = (i: number): object[] => {
       const certificateId = `cert-${i}`;
       const steps: [string, Record<string, unknown>][] = [
