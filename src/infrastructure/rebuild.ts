@@ -33,13 +33,14 @@ export interface RebuildReport {
 
 /**
  * Projections a rebuild runs on its second thread, into a file of their own copied in at the end. Each
- * reads only its own documents (no other projection's), so it can run apart. The others all depend
- * on one another (public certificates read workers, certificates, agencies and training records; the
- * roster reads those and public certificates): they stay together on the first thread, which is
- * the longer one. The queues once read the certificates too; they now fold their own entries, which
- * moved their work to the second thread (docs/performance.md, item 96). None of these needs personal
- * data in clear, but the workers projection on the first thread does (the masked name), and
- * decisions read the same events: the second thread opens
+ * reads only its own documents (no other projection's), so it can run apart. The others depend on
+ * one another (public certificates read workers, agencies and training records; the roster reads
+ * workers and public certificates): they stay together on the first thread, which is the longer one.
+ * The queues once read the certificate detail, and public certificates and the roster did too: the
+ * queues now fold their own entries (item 96), and the other two keep the codes they need by
+ * certificate (item 100), which moved the certificate detail here (docs/performance.md). None of these
+ * needs personal data in clear, but the workers projection on the first thread does (the masked
+ * name), and decisions read the same events: the second thread opens
  * the envelopes and hands them over (`personalData`), which evens the threads out (at Shanghai scale
  * ~25 and ~17 s before, when the first opened them itself).
  *
@@ -49,7 +50,7 @@ export interface RebuildReport {
  * thread's own file), and on a log whose journeys overlap as a city's do, that made the rebuild
  * 15–20 % slower (docs/performance.md, item 85).
  */
-const SECOND_THREAD = new Set(['training-sessions', 'decisions', 'queues', 'stats']);
+const SECOND_THREAD = new Set(['certificates', 'training-sessions', 'decisions', 'queues', 'stats']);
 
 /**
  * The young generation of a rebuild thread, in MB. A rebuild makes a few objects per event that die

@@ -13,9 +13,10 @@ import { workersProjection } from './workers';
 
 /**
  * Every read model, in the order each event is shown to them. Order matters where one reads
- * another's documents: public certificates read workers, agencies and certificates; public
- * certificates also read training records and providers; the roster reads workers, certificates and
- * public certificates. The others read only their own.
+ * another's documents: public certificates read workers, agencies, training records and providers;
+ * the roster reads workers and public certificates. The others read only their own (the certificate
+ * detail too: public certificates and the roster find an issued certificate's code and holder in
+ * their own collection, `certificate_codes`).
  */
 export const PROJECTIONS: readonly Projection[] = [
   agenciesProjection,
@@ -32,4 +33,4 @@ export const PROJECTIONS: readonly Projection[] = [
 ];
 
 /** Raise when a projection's documents change shape: the runner then rebuilds from 0 at start. */
-export const PROJECTIONS_VERSION = 7;
+export const PROJECTIONS_VERSION = 8;

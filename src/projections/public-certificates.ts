@@ -34,6 +34,21 @@ export interface PublicCertificateDoc {
 
 export const PUBLIC_CERTIFICATES = 'public_certificates';
 
+/**
+ * An issued certificate's code and holder, by certificate id: a hand-over or a revocation names only
+ * the certificate, and its view is found by code. Kept here rather than read from the certificate
+ * detail, so that no projection of the public view depends on that one (a rebuild runs them on
+ * different threads: docs/performance.md, item 100).
+ */
+export interface CertificateCodeDoc {
+  [key: string]: unknown;
+  id: string;
+  code: string;
+  workerId: string;
+}
+
+export const CERTIFICATE_CODES = 'certificate_codes';
+
 async function update(
   context: ProjectionContext,
   code: string,
@@ -43,11 +58,17 @@ async function update(
   if (doc) context.put(PUBLIC_CERTIFICATES, code, change(doc));
 }
 
-/** Reads the workers and agencies collections, so it must run after their projections. */
+/**
+ * Reads the workers, agencies and training records collections, so it must run after their
+ * projections.
+ */
 export const publicCertificatesProjection: Projection = {
   name: 'public-certificates',
-  // Read by code only (the id).
-  collections: [{ name: PUBLIC_CERTIFICATES, indexes: [] }],
+  // Both read by id only (the code; the certificate id).
+  collections: [
+    { name: PUBLIC_CERTIFICATES, indexes: [] },
+    { name: CERTIFICATE_CODES, indexes: [] },
+  ],
   eventTypes: new Set([
     'CertificateIssued',
     'CertificateHandedOver',
@@ -108,12 +129,17 @@ export const publicCertificatesProjection: Projection = {
 };
 
 async function codeOf(certificateId: string, context: ProjectionContext): Promise<string | null> {
-  const doc = await context.get<{ code: string | null }>('certificates', certificateId);
-  return doc?.code ?? null;
+  const issued = await context.get<CertificateCodeDoc>(CERTIFICATE_CODES, certificateId);
+  return issued?.code ?? null;
 }
 
 async function issue(event: Recorded<CertificateIssued>, context: ProjectionContext): Promise<void> {
   const { certificateId, code, workerId } = event.data;
+  context.put(CERTIFICATE_CODES, certificateId, {
+    id: certificateId,
+    code,
+    workerId,
+  } satisfies CertificateCodeDoc);
   const worker = await context.get<WorkerDoc>(WORKERS, workerId);
   if (!worker) return;
   const agency = await context.get<AgencyDoc>(AGENCIES, worker.agencyId);

@@ -1,9 +1,13 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import type { CertificateIssued, CertificateRevoked } from '../domain/certificate/certificate';
 import type { TrainingCompleted } from '../domain/training/training-record';
-import { CERTIFICATES, type CertificateDoc } from './certificates';
 import type { Projection, ProjectionContext, Recorded } from './projection';
-import { PUBLIC_CERTIFICATES, type PublicCertificateDoc } from './public-certificates';
+import {
+  CERTIFICATE_CODES,
+  PUBLIC_CERTIFICATES,
+  type CertificateCodeDoc,
+  type PublicCertificateDoc,
+} from './public-certificates';
 import { WORKERS, type WorkerDoc } from './workers';
 
 /**
@@ -43,7 +47,10 @@ async function certificateOfWorker(
   };
 }
 
-/** Reads workers, certificates and public certificates, so it must run after their projections. */
+/**
+ * Reads workers and public certificates (with their codes by certificate), so it must run after their
+ * projections.
+ */
 export const rosterProjection: Projection = {
   name: 'roster',
   collections: [{ name: ROSTER, indexes: ['agencyId', 'providerId'] }],
@@ -83,9 +90,9 @@ export const rosterProjection: Projection = {
         return;
       }
       case 'CertificateRevoked': {
-        const certificate = await context.get<CertificateDoc>(CERTIFICATES, event.data.certificateId);
-        if (!certificate) return;
-        const entry = await context.get<RosterEntryDoc>(ROSTER, certificate.workerId);
+        const issued = await context.get<CertificateCodeDoc>(CERTIFICATE_CODES, event.data.certificateId);
+        if (!issued) return;
+        const entry = await context.get<RosterEntryDoc>(ROSTER, issued.workerId);
         if (entry?.certificateId !== event.data.certificateId) return;
         context.put(ROSTER, entry.id, { ...entry, certificateStatus: 'revoked' });
         return;
