@@ -18,14 +18,14 @@ export interface RebuildReport {
   readonly seconds: number;
   readonly file: string;
   /**
-   * Where the time went, in seconds: each thread's projecting (the second's with the indexes of its
-   * part), then the copy of the part, and the first thread's indexes with the file's last sync.
+   * Where the time went, in seconds: each thread's projecting with the indexes of its own file, then
+   * the copy of the second's part into the first's file, and that file's switch to WAL and last sync.
    */
   readonly phases: {
     readonly firstThread: number;
     readonly secondThread: number;
     readonly copy: number;
-    readonly indexes: number;
+    readonly finish: number;
   };
   /** The first thread's personal data: opened by the second thread, or by itself; its time waiting. */
   readonly personalData: RelayedOpenings;
@@ -84,7 +84,7 @@ export interface RebuildPart {
   readonly personalData: { readonly port: MessagePort; readonly role: 'opens' | 'receives' };
   /**
    * The thread whose file becomes the read models: once told where the other part is, it copies
-   * that part in and builds the indexes.
+   * that part in and makes the file a normal (WAL) database.
    */
   readonly finishes: boolean;
 }
@@ -98,7 +98,7 @@ export type FromRebuildPart =
       /** Only from the thread that receives personal data. */
       readonly personalData?: RelayedOpenings;
     }
-  | { readonly type: 'finished'; readonly copy: number; readonly indexes: number }
+  | { readonly type: 'finished'; readonly copy: number; readonly finish: number }
   | { readonly type: 'failed'; readonly message: string; readonly stack?: string };
 
 /** What a rebuild thread tells once it has projected. */
@@ -121,8 +121,8 @@ function named(names: ReadonlySet<string>, wanted: boolean): Projection[] {
  * only while no service or `npm run projections` runs on them (their projection lease, taken for the
  * whole rebuild: otherwise ReadModelsInUseError, and nothing is changed).
  * Two threads project (each reading the log): one most read models, into the fresh file, the other
- * the `SECOND_THREAD` ones into a part file, which it indexes while the first still projects; the
- * first then copies the part in, indexes and all, and builds its own indexes.
+ * the `SECOND_THREAD` ones into a part file; each indexes its own file as soon as it has projected;
+ * the first then copies the part in, indexes and all.
  */
 export async function rebuildReadModels(
   dataDir: string,
@@ -176,7 +176,7 @@ async function rebuildInto(plan: {
   const writeBack = writeBackWhileFilled(target, WRITE_BACK_MS);
   let position: number;
   let personalData: RelayedOpenings;
-  const phases = { firstThread: 0, secondThread: 0, copy: 0, indexes: 0 };
+  const phases = { firstThread: 0, secondThread: 0, copy: 0, finish: 0 };
   try {
     const [main, part] = await Promise.all(threads.map((thread) => thread.projected));
     if (main.position !== part.position) {
@@ -189,9 +189,9 @@ async function rebuildInto(plan: {
     phases.firstThread = main.seconds;
     phases.secondThread = part.seconds;
     threads[0].finish({ type: 'finish', partFile, projections: second });
-    const { copy, indexes } = await threads[0].finished;
+    const { copy, finish } = await threads[0].finished;
     phases.copy = copy;
-    phases.indexes = indexes;
+    phases.finish = finish;
   } catch (error) {
     await Promise.all(threads.map((thread) => thread.stop()));
     await writeBack.stop();
@@ -239,7 +239,7 @@ interface RebuildThread {
   /** Rejects with the thread's error, or if it ends before projecting. */
   readonly projected: Promise<Projected>;
   /** Only for the finishing thread, after `finish`. */
-  readonly finished: Promise<{ copy: number; indexes: number }>;
+  readonly finished: Promise<{ copy: number; finish: number }>;
   finish(message: ToRebuildPart): void;
   stop(): Promise<void>;
 }
@@ -253,12 +253,12 @@ function startRebuildThread(data: RebuildPart): RebuildThread {
     [data.personalData.port],
   );
   let projected!: (value: Projected) => void;
-  let finished!: (value: { copy: number; indexes: number }) => void;
+  let finished!: (value: { copy: number; finish: number }) => void;
   let failed!: (error: Error) => void;
   const failure = new Promise<never>((_resolve, reject) => (failed = reject));
   const outcomes = {
     projected: Promise.race([new Promise<Projected>((r) => (projected = r)), failure]),
-    finished: Promise.race([new Promise<{ copy: number; indexes: number }>((r) => (finished = r)), failure]),
+    finished: Promise.race([new Promise<{ copy: number; finish: number }>((r) => (finished = r)), failure]),
   };
   // Whoever awaits them handles a failure; until then, it must not count as unhandled.
   for (const outcome of [failure, outcomes.projected, outcomes.finished]) outcome.catch(() => undefined);
@@ -283,7 +283,7 @@ function startRebuildThread(data: RebuildPart): RebuildThread {
 
 /**
  * A rebuild thread's work (rebuild-part.worker.ts): its projections into its own fresh file, up to
- * the given position; then, for the finishing thread, the other part copied in and the indexes.
+ * the given position, and their indexes; then, for the finishing thread, the other part copied in.
  */
 export async function rebuildPart(
   data: RebuildPart,
@@ -308,9 +308,11 @@ export async function rebuildPart(
     ).catchUp(data.upTo, { holdChangingDocuments: true });
     // The other thread waits for no more envelopes from this one.
     if (role === 'opens') await eventStore.close();
-    // The part indexes itself while the other thread still projects: copied in whole, its indexes
-    // come with it (see copyCollectionsFrom).
-    if (!data.finishes) await readStore.indexBulkLoad();
+    // Each thread indexes its own file at once, while the other may still project: the part's indexes
+    // come with it when it is copied in whole (see copyCollectionsFrom), and the first thread's, built
+    // before the copy instead of after it, are no longer all on one core at the end whichever thread
+    // finishes last (docs/performance.md, item 101).
+    await readStore.indexBulkLoad();
     tell({
       type: 'projected',
       position,
@@ -323,9 +325,9 @@ export async function rebuildPart(
     const other = named(new Set(projections), true).flatMap((projection) => projection.collections);
     await readStore.copyCollectionsFrom(partFile, other);
     const copy = secondsSince(copying);
-    const indexing = process.hrtime.bigint();
+    const ending = process.hrtime.bigint();
     await readStore.finishBulkLoad();
-    tell({ type: 'finished', copy, indexes: secondsSince(indexing) });
+    tell({ type: 'finished', copy, finish: secondsSince(ending) });
   } finally {
     await readStore.close();
     await eventStore.close();

@@ -299,6 +299,10 @@ describe('a worker goes through the whole certificate lifecycle over HTTP', () =
     expect(live.collections.queue).toEqual([
       { id: expect.any(String), doc: expect.objectContaining({ gate: 'company-check' }) },
     ]);
+    // Indexes too: each thread's, built in its own file, the second's copied in with its part.
+    expect(live.indexes).toEqual(
+      expect.arrayContaining(['UNIQUE ON "certificates" (id)', 'UNIQUE ON "workers" (id)']),
+    );
     expect(rebuilt).toEqual(live);
   });
 });

@@ -28,7 +28,7 @@ function rebuildSqlite(): void {
         `rebuilt ${PROJECTION_NAMES.length} projections (${PROJECTION_NAMES.join(', ')}) up to position ${position} ` +
           `in ${seconds.toFixed(2)} s (${rate} events/s) into ${file}: projected on two threads in ` +
           `${phases.firstThread.toFixed(1)} and ${phases.secondThread.toFixed(1)} s, part copied in ` +
-          `${phases.copy.toFixed(1)} s, indexes built in ${phases.indexes.toFixed(1)} s; personal data ` +
+          `${phases.copy.toFixed(1)} s, file finished in ${phases.finish.toFixed(1)} s; personal data ` +
           `opened on the second thread for the first: ${personalData.relayed} envelopes (the first opened ` +
           `${personalData.openedHere} itself, and waited ${personalData.waitedSeconds.toFixed(2)} s for them)`,
       );
