@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../application/ports/event-store';
 import type { CertificateIssued, CertificateRevoked } from '../domain/certificate/certificate';
 import type { TrainingCompleted } from '../domain/training/training-record';
-import type { Projection, ProjectionContext, Recorded } from './projection';
+import { type Projection, type ProjectionContext, type Recorded, withDocument } from './projection';
 import {
   CERTIFICATE_CODES,
   PUBLIC_CERTIFICATES,
@@ -32,19 +32,34 @@ export interface RosterEntryDoc {
 
 export const ROSTER = 'roster';
 
-async function certificateOfWorker(
+type CertificateOfWorker = Pick<RosterEntryDoc, 'certificateId' | 'certificateCode' | 'certificateStatus'>;
+
+const NO_CERTIFICATE: CertificateOfWorker = {
+  certificateId: null,
+  certificateCode: null,
+  certificateStatus: null,
+};
+
+/** Calls `then` with the worker's certificate as the roster shows it (see `withDocument`). */
+function withCertificateOfWorker(
   context: ProjectionContext,
   worker: WorkerDoc | null,
-): Promise<Pick<RosterEntryDoc, 'certificateId' | 'certificateCode' | 'certificateStatus'>> {
+  then: (certificate: CertificateOfWorker) => void,
+): Promise<void> | void {
   // Certificates issued before training was required: the worker's latest code, if any.
   const code = worker?.codes[worker.codes.length - 1];
-  const view = code ? await context.get<PublicCertificateDoc>(PUBLIC_CERTIFICATES, code) : null;
-  if (!code || !view) return { certificateId: null, certificateCode: null, certificateStatus: null };
-  return {
-    certificateId: view.certificateId,
-    certificateCode: code,
-    certificateStatus: view.status === 'revoked' ? 'revoked' : 'issued',
-  };
+  if (!code) return then(NO_CERTIFICATE);
+  return withDocument<PublicCertificateDoc, void>(context, PUBLIC_CERTIFICATES, code, (view) =>
+    then(
+      view
+        ? {
+            certificateId: view.certificateId,
+            certificateCode: code,
+            certificateStatus: view.status === 'revoked' ? 'revoked' : 'issued',
+          }
+        : NO_CERTIFICATE,
+    ),
+  );
 }
 
 /**
@@ -56,46 +71,53 @@ export const rosterProjection: Projection = {
   collections: [{ name: ROSTER, indexes: ['agencyId', 'providerId'] }],
   eventTypes: new Set(['TrainingCompleted', 'CertificateIssued', 'CertificateRevoked']),
 
-  async apply(stored: StoredEvent, context: ProjectionContext): Promise<void> {
+  // Not an async function, as public certificates' (docs/performance.md, item 102).
+  apply(stored: StoredEvent, context: ProjectionContext): Promise<void> | void {
     const event = stored as
       Recorded<TrainingCompleted> | Recorded<CertificateIssued> | Recorded<CertificateRevoked>;
     switch (event.type) {
       case 'TrainingCompleted': {
         const { workerId, providerId, sessionId, classHours, examScore } = event.data;
-        const worker = await context.get<WorkerDoc>(WORKERS, workerId);
-        const entry: RosterEntryDoc = {
-          id: workerId,
-          workerId,
-          agencyId: worker?.agencyId ?? '',
-          providerId,
-          sessionId,
-          completedAt: event.metadata.occurredAt,
-          classHours,
-          examScore,
-          ...(await certificateOfWorker(context, worker)),
-        };
-        context.put(ROSTER, workerId, entry);
-        return;
+        return withDocument<WorkerDoc, void>(context, WORKERS, workerId, (worker) =>
+          withCertificateOfWorker(context, worker, (certificate) => {
+            const entry: RosterEntryDoc = {
+              id: workerId,
+              workerId,
+              agencyId: worker?.agencyId ?? '',
+              providerId,
+              sessionId,
+              completedAt: event.metadata.occurredAt,
+              classHours,
+              examScore,
+              certificateId: certificate.certificateId,
+              certificateCode: certificate.certificateCode,
+              certificateStatus: certificate.certificateStatus,
+            };
+            context.put(ROSTER, workerId, entry);
+          }),
+        );
       }
       case 'CertificateIssued': {
         const { workerId, certificateId, code } = event.data;
-        const entry = await context.get<RosterEntryDoc>(ROSTER, workerId);
-        if (!entry) return;
-        context.put(ROSTER, workerId, {
-          ...entry,
-          certificateId,
-          certificateCode: code,
-          certificateStatus: 'issued',
+        return withDocument<RosterEntryDoc, void>(context, ROSTER, workerId, (entry) => {
+          if (!entry) return;
+          context.put(ROSTER, workerId, {
+            ...entry,
+            certificateId,
+            certificateCode: code,
+            certificateStatus: 'issued',
+          });
         });
-        return;
       }
       case 'CertificateRevoked': {
-        const issued = await context.get<CertificateCodeDoc>(CERTIFICATE_CODES, event.data.certificateId);
-        if (!issued) return;
-        const entry = await context.get<RosterEntryDoc>(ROSTER, issued.workerId);
-        if (entry?.certificateId !== event.data.certificateId) return;
-        context.put(ROSTER, entry.id, { ...entry, certificateStatus: 'revoked' });
-        return;
+        const { certificateId } = event.data;
+        return withDocument<CertificateCodeDoc, void>(context, CERTIFICATE_CODES, certificateId, (issued) => {
+          if (!issued) return;
+          return withDocument<RosterEntryDoc, void>(context, ROSTER, issued.workerId, (entry) => {
+            if (entry?.certificateId !== certificateId) return;
+            context.put(ROSTER, entry.id, { ...entry, certificateStatus: 'revoked' });
+          });
+        });
       }
       default:
         return;

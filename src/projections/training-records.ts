@@ -9,7 +9,7 @@ import {
 } from '../domain/training/training-record';
 import { shanghaiDate } from '../domain/shanghai-time';
 import type { ProjectionContext, Recorded } from './projection';
-import { documentProjection } from './projection';
+import { documentProjection, withDocument } from './projection';
 import { TRAINING_PROVIDERS, type TrainingProviderDoc } from './training-providers';
 
 /** One worker's training so far, keyed by worker id (ids, hours and scores: no personal data). */
@@ -76,17 +76,30 @@ export interface PublicTraining {
   completedOn: string | null;
 }
 
-/** The training part of a public certificate view; null when the worker has no training record. */
-export async function publicTrainingOf(
-  context: Pick<ProjectionContext, 'get'>,
+/**
+ * Calls `then` with the training part of a public certificate view (null when the worker has no
+ * training record): at once when the context knows the documents it rests on, otherwise once the
+ * store has answered (see `withDocument`).
+ */
+export function withPublicTraining<R>(
+  context: ProjectionContext,
   workerId: string,
-): Promise<PublicTraining | null> {
-  const record = await context.get<TrainingRecordDoc>(TRAINING_RECORDS, workerId);
-  if (!record) return null;
+  then: (training: PublicTraining | null) => R | Promise<R>,
+): R | Promise<R> {
+  return withDocument<TrainingRecordDoc, R>(context, TRAINING_RECORDS, workerId, (record) => {
+    const completion = record?.completion;
+    if (!record || !completion) return then(record ? publicTraining(record, null) : null);
+    return withDocument<TrainingProviderDoc, R>(
+      context,
+      TRAINING_PROVIDERS,
+      completion.providerId,
+      (provider) => then(publicTraining(record, provider)),
+    );
+  });
+}
+
+function publicTraining(record: TrainingRecordDoc, provider: TrainingProviderDoc | null): PublicTraining {
   const completion = record.completion;
-  const provider = completion
-    ? await context.get<TrainingProviderDoc>(TRAINING_PROVIDERS, completion.providerId)
-    : null;
   return {
     completed: record.status === 'completed',
     // Hours at completion: what the certificate rests on (later sessions do not change the public view).
