@@ -60,17 +60,18 @@ function update(
   });
 }
 
-/** Changes the views of all these codes, one after the other. */
+/** Changes the views of all these codes, side by side (each is a document of its own). */
 function updateEach(
   context: ProjectionContext,
   codes: readonly string[],
   change: (doc: PublicCertificateDoc) => PublicCertificateDoc,
-  from = 0,
 ): Promise<void> | void {
-  for (let i = from; i < codes.length; i++) {
-    const updating = update(context, codes[i]!, change);
-    if (updating !== undefined) return updating.then(() => updateEach(context, codes, change, i + 1));
+  const waiting: Promise<void>[] = [];
+  for (const code of codes) {
+    const updating = update(context, code, change);
+    if (updating !== undefined) waiting.push(updating);
   }
+  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
 }
 
 /**
