@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { AccessLog } from '../application/ports/access-log';
-import type { MessagePort } from 'node:worker_threads';
 import type { EventStore } from '../application/ports/event-store';
 import type { KeyStore } from '../application/ports/key-store';
 import type { PersonalDataCipher } from '../application/ports/personal-data-cipher';
@@ -9,7 +8,6 @@ import { keyEncryptionKeyDir, type SecurityConfig } from './config/security-conf
 import { EncryptingEventStore } from './crypto/encrypting-event-store';
 import { loadKeyEncryptionKeys } from './crypto/key-encryption-keys';
 import { AesGcmPersonalDataCipher } from './crypto/personal-data-cipher';
-import { RelayingLog, type RelayClaim } from './crypto/personal-data-relay';
 import { SqliteAccessLog } from './sqlite/sqlite-access-log';
 import { SqliteKeyStore, type SqliteKeyStoreOptions } from './sqlite/sqlite-key-store';
 import { openEventStore } from './storage';
@@ -96,30 +94,6 @@ export function openEventStoreWithKeys(
     );
   } catch (error) {
     void cipher?.close();
-    void keyStore.close();
-    throw error;
-  }
-}
-
-/**
- * For a rebuild's thread that opens personal data for the other: DATA_DIR's log read sealed, its
- * envelopes opened through its own key store and told on `port` (see personal-data-relay.ts).
- */
-export function openRelayingLog(
-  config: SecurityConfig & { readonly dataDir: string },
-  port: MessagePort,
-  claim: RelayClaim,
-): RelayingLog {
-  const keyStore = openKeyStore(config, { mapBytes: TOOL_KEY_FILE_MAP_BYTES });
-  try {
-    return new RelayingLog(
-      openEventStore(config.dataDir),
-      new AesGcmPersonalDataCipher(keyStore),
-      port,
-      claim,
-      [keyStore],
-    );
-  } catch (error) {
     void keyStore.close();
     throw error;
   }

@@ -3,8 +3,8 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import { PROJECTIONS } from '../projections';
 import { ProjectionRunner } from '../projections/projection-runner';
 import type { Projection } from '../projections/projection';
-import { RelayClaim, RelayedCipher, type RelayedOpenings } from './crypto/personal-data-relay';
-import { openEventStoreWithKeys, openRelayingLog } from './privacy-stores';
+import { RelayedCipher, RelayingCipher, type RelayedOpenings } from './crypto/personal-data-relay';
+import { openEventStoreWithKeys } from './privacy-stores';
 import { holdLiveReadModels, ReadModelsInUseError, type HeldReadModels } from './live-read-models-lease';
 import { CHECKPOINT_NAME } from './read-models';
 import { startModuleThread } from './sqlite/module-thread';
@@ -27,7 +27,7 @@ export interface RebuildReport {
     readonly copy: number;
     readonly finish: number;
   };
-  /** The first thread's personal data: opened by the second thread, or by itself. */
+  /** The first thread's personal data: opened by the second thread, or by itself; its time waiting. */
   readonly personalData: RelayedOpenings;
 }
 
@@ -39,11 +39,10 @@ export interface RebuildReport {
  * The queues once read the certificate detail, and public certificates and the roster did too: the
  * queues now fold their own entries (item 96), and the other two keep the codes they need by
  * certificate (item 100), which moved the certificate detail here (docs/performance.md). None of these
- * needs personal data in clear (the second thread reads the log sealed), but the workers projection
- * on the first thread does (the masked name), and decisions read the same events: the second thread
- * opens the envelopes and hands them over (`personalData`), which evens the threads out (at Shanghai
- * scale ~25 and ~17 s before, when the first opened them itself). Where the first catches up with
- * the second, it opens them itself rather than wait (docs/performance.md, item 103).
+ * needs personal data in clear, but the workers projection on the first thread does (the masked
+ * name), and decisions read the same events: the second thread opens
+ * the envelopes and hands them over (`personalData`), which evens the threads out (at Shanghai scale
+ * ~25 and ~17 s before, when the first opened them itself).
  *
  * The first thread writes its documents itself, although the second has time left on the Shanghai
  * set: handing them to the second to write made that set's rebuild ~4 % faster, but a document the
@@ -79,15 +78,10 @@ export interface RebuildPart {
   /** The log is read through the key store (see `personalData`). */
   readonly keys: { readonly keyEncryptionKeyDir?: string };
   /**
-   * The personal data of the log: the thread that `opens` it reads the log sealed and tells the other
-   * what it opened; the other `receives` it, and opens itself, claiming them in `claim` so the first
-   * skips them, the envelopes it was not told in time (see personal-data-relay.ts).
+   * The personal data of the log: the thread that `opens` it tells the other, which `receives` it and
+   * opens only what it was not told (see personal-data-relay.ts).
    */
-  readonly personalData: {
-    readonly port: MessagePort;
-    readonly claim: SharedArrayBuffer;
-    readonly role: 'opens' | 'receives';
-  };
+  readonly personalData: { readonly port: MessagePort; readonly role: 'opens' | 'receives' };
   /**
    * The thread whose file becomes the read models: once told where the other part is, it copies
    * that part in and makes the file a normal (WAL) database.
@@ -169,15 +163,14 @@ async function rebuildInto(plan: {
   const started = process.hrtime.bigint();
   const upTo = await headOf(dataDir);
   const relay = new MessageChannel();
-  const { buffer: claim } = new RelayClaim();
   const threads = [
     startRebuildThread({
       ...{ dataDir, file: target, projections: first, upTo, keys, finishes: true },
-      personalData: { port: relay.port1, claim, role: 'receives' },
+      personalData: { port: relay.port1, role: 'receives' },
     }),
     startRebuildThread({
       ...{ dataDir, file: partFile, projections: second, upTo, keys, finishes: false },
-      personalData: { port: relay.port2, claim, role: 'opens' },
+      personalData: { port: relay.port2, role: 'opens' },
     }),
   ] as const;
   const writeBack = writeBackWhileFilled(target, WRITE_BACK_MS);
@@ -192,7 +185,7 @@ async function rebuildInto(plan: {
       );
     }
     position = main.position;
-    personalData = main.personalData ?? { relayed: 0, openedHere: 0 };
+    personalData = main.personalData ?? { relayed: 0, openedHere: 0, waitedSeconds: 0 };
     phases.firstThread = main.seconds;
     phases.secondThread = part.seconds;
     threads[0].finish({ type: 'finish', partFile, projections: second });
@@ -299,13 +292,10 @@ export async function rebuildPart(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const { port, role } = data.personalData;
-  const claim = new RelayClaim(data.personalData.claim);
-  const config = { dataDir: data.dataDir, ...data.keys };
   let received: RelayedCipher | undefined;
-  const eventStore =
-    role === 'opens'
-      ? openRelayingLog(config, port, claim)
-      : openEventStoreWithKeys(config, (cipher) => (received = new RelayedCipher(port, claim, cipher)));
+  const eventStore = openEventStoreWithKeys({ dataDir: data.dataDir, ...data.keys }, (cipher) =>
+    role === 'opens' ? new RelayingCipher(cipher, port) : (received = new RelayedCipher(port, cipher)),
+  );
   const readStore = SqliteReadStore.open(data.file, { bulkLoad: true });
   try {
     const position = await new ProjectionRunner(
@@ -316,7 +306,7 @@ export async function rebuildPart(
         checkpointName: CHECKPOINT_NAME,
       },
     ).catchUp(data.upTo, { holdChangingDocuments: true });
-    // Its key store and log are done with (the other thread opens the rest of its envelopes itself).
+    // The other thread waits for no more envelopes from this one.
     if (role === 'opens') await eventStore.close();
     // Each thread indexes its own file at once, while the other may still project: the part's indexes
     // come with it when it is copied in whole (see copyCollectionsFrom), and the first thread's, built

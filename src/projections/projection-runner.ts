@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { EventLog, StoredEvent } from '../application/ports/event-store';
+import type { EventStore, StoredEvent } from '../application/ports/event-store';
 import { LeaseLostError } from '../application/ports/lease-store';
 import type { Checkpoint, DocumentChange, ReadStore } from '../application/ports/read-store';
 import { BatchContext } from './batch-context';
@@ -82,7 +82,7 @@ export class ProjectionRunner implements FollowedReadModels {
   private readonly routes = new Map<string, readonly Projection[]>();
 
   constructor(
-    private readonly eventStore: EventLog,
+    private readonly eventStore: EventStore,
     private readonly readStore: ReadStore,
     private readonly projections: readonly Projection[],
     private readonly options: RunnerOptions,

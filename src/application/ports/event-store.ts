@@ -152,7 +152,4 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** The log as projections read it: a projection runner needs no more of a store. */
-export type EventLog = Pick<EventStore, 'readAll' | 'headPosition' | 'subscribeToAll'>;
-
 export const EVENT_STORE = Symbol('EventStore');

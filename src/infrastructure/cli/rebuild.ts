@@ -30,7 +30,7 @@ function rebuildSqlite(): void {
           `${phases.firstThread.toFixed(1)} and ${phases.secondThread.toFixed(1)} s, part copied in ` +
           `${phases.copy.toFixed(1)} s, file finished in ${phases.finish.toFixed(1)} s; personal data ` +
           `opened on the second thread for the first: ${personalData.relayed} envelopes (the first opened ` +
-          `${personalData.openedHere} itself where it had caught up with the second)`,
+          `${personalData.openedHere} itself, and waited ${personalData.waitedSeconds.toFixed(2)} s for them)`,
       );
     })
     .catch((error: unknown) => {
