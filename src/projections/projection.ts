@@ -45,6 +45,16 @@ export function withDocument<T extends ReadDocument, R>(
 }
 
 /**
+ * Several documents' updates, each maybe waiting for the store (`withDocument`): done at once when
+ * none waits, otherwise a promise of them all.
+ */
+export function allDone(updates: readonly (Promise<void> | void)[]): Promise<void> | void {
+  let waiting: Promise<void>[] | undefined;
+  for (const update of updates) if (update !== undefined) (waiting ??= []).push(update);
+  if (waiting) return Promise.all(waiting).then(() => undefined);
+}
+
+/**
  * The common case: each event touches at most one document of one collection, found by `idOf`,
  * and a pure `evolve(doc | null, event) → doc | null` decides its new content (null deletes it).
  */

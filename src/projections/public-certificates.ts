@@ -5,7 +5,7 @@ import type { TrainingCompleted } from '../domain/training/training-record';
 import type { WorkerErased, WorkerInfoUpdated } from '../domain/worker/worker';
 import { AGENCIES, type AgencyDoc } from './agencies';
 import type { RecordedCertificateEvent } from './certificate-events';
-import { type Projection, type ProjectionContext, type Recorded, withDocument } from './projection';
+import { allDone, type Projection, type ProjectionContext, type Recorded, withDocument } from './projection';
 import { type PublicTraining, withPublicTraining } from './training-records';
 import { WORKERS, type WorkerDoc } from './workers';
 
@@ -66,12 +66,7 @@ function updateEach(
   codes: readonly string[],
   change: (doc: PublicCertificateDoc) => PublicCertificateDoc,
 ): Promise<void> | void {
-  const waiting: Promise<void>[] = [];
-  for (const code of codes) {
-    const updating = update(context, code, change);
-    if (updating !== undefined) waiting.push(updating);
-  }
-  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
+  return allDone(codes.map((code) => update(context, code, change)));
 }
 
 /**

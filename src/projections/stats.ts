@@ -2,7 +2,7 @@ import type { StoredEvent } from '../application/ports/event-store';
 import type { RecordedCertificateEvent } from './certificate-events';
 import { certificateEventTypes } from './certificate-events';
 import { isoWeekOf } from '../domain/shanghai-time';
-import { type Projection, type ProjectionContext, withDocument } from './projection';
+import { allDone, type Projection, type ProjectionContext, withDocument } from './projection';
 
 /** The categories of the city's own reports. `applications` = pending + rejected + issued + revoked. */
 export interface Counters {
@@ -135,13 +135,12 @@ function count(
   const [next, delta] = transition(tracked, event);
   if (Object.keys(delta).length === 0) return;
   context.put(TRACKED, tracked.id, next);
-  const waiting = [
+  return allDone([
     add(context, 'total', 'total', 'total', delta),
     add(context, `district:${tracked.district}`, 'district', tracked.district, delta),
     add(context, `agency:${tracked.agencyId}`, 'agency', tracked.agencyId, delta),
     addWeek(context, event, delta),
-  ].filter((update) => update !== undefined);
-  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
+  ]);
 }
 
 export const statsProjection: Projection = {
