@@ -174,6 +174,54 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     await reopened.close();
   });
 
+  it('builds indexes whose keys outgrow one sorted run in memory whole, and goes on loading after', async () => {
+    const bulkFile = join(dir, 'many-runs.sqlite');
+    const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
+    await store.ensureCollections([{ name: 'roster', indexes: ['agencyId'] }]);
+    // ~4 MB of keys in random order: SQLite's sorter sorts them in several runs and merges those.
+    const ids = Array.from(
+      { length: 60_000 },
+      (_, i) => `w-${String((i * 7919) % 60_000).padStart(6, '0')}-${'x'.repeat(40)}`,
+    );
+    const agencyOf = (i: number) => `agency-${i % 37}`;
+    for (let from = 0; from < ids.length; from += 10_000) {
+      await store.commit(
+        ids.slice(from, from + 10_000).map((id, k) => ({
+          collection: 'roster',
+          id,
+          doc: { id, agencyId: agencyOf(from + k) },
+        })),
+        [],
+      );
+    }
+    await store.indexBulkLoad();
+    // Written after the indexes were built (a rebuild copies the other part in then): indexed too.
+    await store.commit([{ collection: 'roster', id: 'late', doc: { id: 'late', agencyId: 'agency-0' } }], []);
+    await store.finishBulkLoad();
+    await store.close();
+
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(bulkFile, { readonly: true });
+    try {
+      // Every index entry matches its row, and every row has its entry.
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const byId = db.prepare<[string], string>('SELECT doc FROM roster WHERE id = ?').pluck();
+      expect(db.prepare('EXPLAIN QUERY PLAN SELECT doc FROM roster WHERE id = ?').all('x')).toEqual([
+        expect.objectContaining({ detail: expect.stringMatching(/USING INDEX/) }),
+      ]);
+      for (const i of [0, 1, 29_999, 59_999]) {
+        expect(JSON.parse(byId.get(ids[i]!)!)).toEqual({ id: ids[i], agencyId: agencyOf(i) });
+      }
+    } finally {
+      db.close();
+    }
+    const reopened = SqliteReadStore.open(bulkFile);
+    const expected = ids.filter((_, i) => agencyOf(i) === 'agency-0').length + 1;
+    expect(await reopened.count('roster', { agencyId: 'agency-0' })).toBe(expected);
+    expect(await reopened.get('roster', 'late')).toEqual({ id: 'late', agencyId: 'agency-0' });
+    await reopened.close();
+  });
+
   it('applies a commit whose changes go back and forth between collections while loading', async () => {
     const bulkFile = join(dir, 'bulk-mixed.sqlite');
     const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
