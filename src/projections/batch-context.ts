@@ -45,10 +45,11 @@ export class BatchContext implements ProjectionContext {
     this.write(collection, id, null);
   }
 
+  /** The batch's changes, to commit now (each told what the cache knows of its earlier writes). */
   changes(): DocumentChange[] {
     const changes: DocumentChange[] = [];
     for (const [collection, docs] of this.pending) {
-      for (const [id, { doc }] of docs) changes.push({ collection, id, doc });
+      for (const [id, { doc }] of docs) changes.push(this.change(collection, id, doc));
     }
     return changes;
   }
@@ -73,11 +74,19 @@ export class BatchContext implements ProjectionContext {
     for (const [collection, docs] of this.pending) {
       for (const [id, { doc, round }] of docs) {
         if (round > this.round - rounds) continue;
-        settled.push({ collection, id, doc });
+        settled.push(this.change(collection, id, doc));
         docs.delete(id);
       }
     }
     return settled;
+  }
+
+  /**
+   * A change to commit, with `firstWrite` from the cache: a store that knows no document with the id
+   * was written may insert it without looking for one (a rebuild's bulk load).
+   */
+  private change(collection: string, id: string, doc: ReadDocument | null): DocumentChange {
+    return { collection, id, doc, firstWrite: this.cache.firstWrite(collection, id, doc !== null) };
   }
 
   /**

@@ -80,22 +80,33 @@ export class DocumentCache {
 
   /** What the runner committed. */
   remember(changes: readonly DocumentChange[]): void {
-    for (const { collection, id, doc } of changes) {
+    for (const { collection, id, doc, firstWrite } of changes) {
       this.put(collection, id, doc);
-      if (doc !== null) this.written?.add(collection, id);
+      // A change that went through `firstWrite` is in the filter already.
+      if (doc !== null && firstWrite === undefined) this.written?.add(collection, id);
     }
     if (this.written?.full) this.written = null;
   }
 
   /**
-   * How many of these changes are to documents written before, since the store was known empty (by
-   * the existence filter, so a few more than there are); 0 when that is not known.
+   * For a change about to be committed (DocumentChange.firstWrite): true when no document with this
+   * id was written since the store was known empty, false when one may have been (by the existence
+   * filter, so false a little more often than it should be), undefined when that is not known. A
+   * write (`writing`) counts as written from now on, so ask once per change, just before committing it.
+   */
+  firstWrite(collection: string, id: string, writing: boolean): boolean | undefined {
+    const written = this.written;
+    if (!written) return undefined;
+    return writing ? written.add(collection, id) : !written.mightHave(collection, id);
+  }
+
+  /**
+   * How many of these changes (from `firstWrite`) are to documents that may have been written before;
+   * 0 when that is not known.
    */
   countWrittenBefore(changes: readonly DocumentChange[]): number {
-    const written = this.written;
-    if (!written) return 0;
     let count = 0;
-    for (const { collection, id } of changes) if (written.mightHave(collection, id)) count += 1;
+    for (const change of changes) if (change.firstWrite === false) count += 1;
     return count;
   }
 
@@ -131,13 +142,22 @@ export class ExistenceFilter {
     return this.count >= this.capacity;
   }
 
-  add(collection: string, id: string): void {
+  /** Adds the entry; true when it was certainly not in the filter before (a bit was still clear). */
+  add(collection: string, id: string): boolean {
     const [h1, h2] = hashes(collection, id);
+    let added = false;
     for (let i = 0; i < PROBES; i++) {
       const bit = (h1 + i * h2) % this.size;
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+      const word = bit >>> 5;
+      const mask = 1 << (bit & 31);
+      if ((this.bits[word]! & mask) === 0) {
+        this.bits[word]! |= mask;
+        added = true;
+      }
     }
-    this.count += 1;
+    // An entry added again (or indistinguishable from earlier ones) does not fill the filter further.
+    if (added) this.count += 1;
+    return added;
   }
 
   mightHave(collection: string, id: string): boolean {

@@ -174,6 +174,50 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     await reopened.close();
   });
 
+  it('inserts first writes without looking for them, and still finds them to read, change or delete', async () => {
+    const bulkFile = join(dir, 'first-writes.sqlite');
+    const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
+    await store.ensureCollections([{ name: 'workers', indexes: [] }]);
+    const first = (id: string, v: number) => ({
+      collection: 'workers',
+      id,
+      doc: { id, v },
+      firstWrite: true,
+    });
+    await store.commit([first('w1', 1), first('w2', 1), first('w3', 1)], []);
+    // Told it is a first write, a delete has nothing to delete.
+    await store.commit([{ collection: 'workers', id: 'never', doc: null, firstWrite: true }], []);
+    await store.commit([first('w4', 1)], []);
+    // Found by id although none was looked up when it was written.
+    expect(await store.get('workers', 'w2')).toEqual({ id: 'w2', v: 1 });
+    await store.commit(
+      [
+        { collection: 'workers', id: 'w1', doc: { id: 'w1', v: 2 }, firstWrite: false },
+        { collection: 'workers', id: 'w3', doc: null, firstWrite: false },
+        // Not known either way: looked for, and changed in place.
+        { collection: 'workers', id: 'w4', doc: { id: 'w4', v: 2 } },
+      ],
+      [],
+    );
+    await store.commit([first('w5', 1)], []);
+    await store.commit([{ collection: 'workers', id: 'w5', doc: { id: 'w5', v: 2 }, firstWrite: false }], []);
+    await store.finishBulkLoad();
+    await store.close();
+
+    const reopened = SqliteReadStore.open(bulkFile);
+    try {
+      // One row per document: the unique index on id, built at the end, would have refused two.
+      expect(await reopened.find('workers', {})).toEqual([
+        { id: 'w1', v: 2 },
+        { id: 'w2', v: 1 },
+        { id: 'w4', v: 2 },
+        { id: 'w5', v: 2 },
+      ]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('builds indexes whose keys outgrow one sorted run in memory whole, and goes on loading after', async () => {
     const bulkFile = join(dir, 'many-runs.sqlite');
     const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });

@@ -17,6 +17,12 @@ export interface DocumentChange {
   readonly collection: string;
   readonly id: string;
   readonly doc: ReadDocument | null;
+  /**
+   * What the writer knows of earlier writes of this id since the read models were reset: true, none
+   * was made (a store may insert the document without looking for it, or skip deleting it); false,
+   * one may have been; absent, not known. Only `true` may be acted on.
+   */
+  readonly firstWrite?: boolean;
 }
 
 export interface Checkpoint {

@@ -12,8 +12,16 @@ export function quoteIdent(name: string): string {
 
 /** One read-model commit as plain data, checked and encoded (JSON) by SqliteReadStore. */
 export interface CommitRequest {
-  /** [quoted table, document id, JSON of the document or null to delete it] */
-  readonly changes: readonly (readonly [table: string, id: string, json: string | null])[];
+  /**
+   * [quoted table, document id, JSON of the document or null to delete it, whether no document with
+   * this id was written since the file was reset (DocumentChange.firstWrite)]
+   */
+  readonly changes: readonly (readonly [
+    table: string,
+    id: string,
+    json: string | null,
+    firstWrite: boolean,
+  ])[];
   readonly checkpoints: readonly Checkpoint[];
   /** Renewed in the same transaction; if it is no longer held, nothing is written (LeaseLostError). */
   readonly lease?: LeaseClaim;

@@ -364,7 +364,8 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
         if (typeof change.id !== 'string') {
           throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
         }
-        return [table, change.id, change.doc === null ? null : JSON.stringify(change.doc)] as const;
+        const json = change.doc === null ? null : JSON.stringify(change.doc);
+        return [table, change.id, json, change.firstWrite === true] as const;
       }),
       checkpoints: checkpoints.map(({ projection, position }) => {
         if (typeof projection !== 'string' || !Number.isSafeInteger(position)) {

@@ -55,16 +55,42 @@ describe('DocumentCache', () => {
     expect(cache.get('c', 'never')).toBeNull();
   });
 
-  it('counts the changes to documents it wrote before, since the store was empty; none when it cannot know', () => {
+  it('tells of a change about to be committed whether its document was written since the store was empty', () => {
     const cache = new DocumentCache(4);
-    const change = (id: string) => ({ collection: 'c', id, doc: { id } });
-    expect(cache.countWrittenBefore([change('a')])).toBe(0);
+    // Before a reset it cannot know.
+    expect(cache.firstWrite('c', 'a', true)).toBeUndefined();
     cache.startEmpty();
-    for (let i = 0; i < 100; i++) cache.remember([change(`doc-${i}`)]);
-    // Written long ago and forgotten by the bounded cache: still counted.
-    expect(cache.countWrittenBefore([change('doc-1'), change('doc-99'), change('new')])).toBe(2);
+    for (let i = 0; i < 100; i++) {
+      const firstWrite = cache.firstWrite('c', `doc-${i}`, true);
+      expect(firstWrite).toBe(true);
+      cache.remember([{ collection: 'c', id: `doc-${i}`, doc: { i }, firstWrite }]);
+    }
+    // Written long ago and forgotten by the bounded cache: still known as written.
+    expect(cache.firstWrite('c', 'doc-1', true)).toBe(false);
+    // Committed without being asked about (remember alone): known as written too.
+    cache.remember([{ collection: 'c', id: 'told', doc: { v: 1 } }]);
+    expect(cache.firstWrite('c', 'told', true)).toBe(false);
+    // A delete writes nothing: asking about one leaves the document unwritten.
+    expect(cache.firstWrite('c', 'gone', false)).toBe(true);
+    expect(cache.firstWrite('c', 'gone', false)).toBe(true);
+    // A write counts as written from the moment it is asked about.
+    expect(cache.firstWrite('c', 'new', true)).toBe(true);
+    expect(cache.firstWrite('c', 'new', true)).toBe(false);
+    expect(cache.firstWrite('other', 'new', true)).toBe(true);
     cache.clear();
-    expect(cache.countWrittenBefore([change('doc-1')])).toBe(0);
+    expect(cache.firstWrite('c', 'doc-1', true)).toBeUndefined();
+  });
+
+  it('counts the changes whose documents may have been written before; none when it cannot know', () => {
+    const cache = new DocumentCache(4);
+    const change = (id: string, firstWrite?: boolean) => ({
+      collection: 'c',
+      id,
+      doc: { id },
+      ...(firstWrite === undefined ? {} : { firstWrite }),
+    });
+    expect(cache.countWrittenBefore([change('a', false), change('b', true), change('c', false)])).toBe(2);
+    expect(cache.countWrittenBefore([change('a'), change('b')])).toBe(0);
   });
 
   it('holds more once grown (never fewer), and counts the reads from the store it was told of', () => {
@@ -104,12 +130,13 @@ describe('ExistenceFilter', () => {
     expect(filter.mightHave('certificates', 'event-1')).toBe(false);
   });
 
-  it('says when it holds as many entries as it was sized for', () => {
+  it('says when it holds as many entries as it was sized for, an entry added again counted once', () => {
     const filter = new ExistenceFilter(3);
-    filter.add('c', 'a');
-    filter.add('c', 'b');
+    expect(filter.add('c', 'a')).toBe(true);
+    expect(filter.add('c', 'b')).toBe(true);
+    expect(filter.add('c', 'a')).toBe(false);
     expect(filter.full).toBe(false);
-    filter.add('c', 'c');
+    expect(filter.add('c', 'c')).toBe(true);
     expect(filter.full).toBe(true);
   });
 });
