@@ -12,7 +12,7 @@ interface TableWrites {
  * A bulk table's rowids, by document id. Rows inserted as first writes (`firstWrite`: no document with
  * the id was written before) are only listed, in order: most of a rebuild's documents are written
  * once and never looked up again, and keeping each in a map cost a rebuild's first thread ~1 µs per
- * insert (a hash look-up and an insert into a map of ~860,000 ids, which SQLite's work between them
+ * insert (a hash look-up and an insert into a map of ~840,000 ids, which SQLite's work between them
  * keeps out of the CPU's caches). The list goes into the map when something first needs to find a
  * row by its id: a write that is not a first write, a delete, or a read.
  */
@@ -76,7 +76,7 @@ export class BulkLoadWrites {
 
   /** Applies the commit; must run inside a transaction. */
   apply({ changes, checkpoints }: CommitRequest): void {
-    // Indexed, and each table's statements found once: a rebuild's first thread inserts ~860,000
+    // Indexed, and each table's statements found once: a rebuild's first thread inserts ~840,000
     // rows, and made its statement's SQL text again for each one.
     let table = '';
     let rows!: TableRowids;
