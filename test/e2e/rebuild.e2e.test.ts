@@ -81,6 +81,34 @@ describe('npm run rebuild (SQLite): the live read models are replaced only by a 
     expect(rebuilt.file).toBe(readStoreFile(dataDir));
   });
 
+  it('runs as `npm run rebuild` does, replacing the live read models, without starting the application', async () => {
+    const dataDir = temporaryDataDir();
+    dirs.push(dataDir);
+    const registry = await startRegistry(dataDir);
+    const scenario = await agencyWithStaff(registry);
+    await registeredWorker(registry, scenario);
+    const head = (await registry.request('GET', '/health')).body.eventStore.head as number;
+    await registry.close();
+    const before = await readReadModels(readStoreFile(dataDir));
+
+    const cli = join(__dirname, '..', '..', 'src', 'infrastructure', 'cli', 'rebuild.ts');
+    // Lists, at its exit, every module the process loaded that the application's wiring would bring.
+    const loaded =
+      'process.on("exit", () => console.log("loaded:", Object.keys(require.cache).filter((f) => /app[.]module|@nestjs[/]core/.test(f)).length))';
+    const run = spawnSync(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-e', `${loaded}; require(${JSON.stringify(cli)})`],
+      { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`rebuilt 11 projections \\(.*\\) up to position ${head} in `));
+    // The embedded rebuild needs neither Nest nor the application's module (only the MongoDB one does).
+    expect(run.stdout).toContain('loaded: 0');
+    expect(await readReadModels(readStoreFile(dataDir))).toEqual(before);
+    expect(existsSync(`${readStoreFile(dataDir)}.rebuilding`)).toBe(false);
+  });
+
   it('takes the lease over from a service that crashed, as the service itself would', async () => {
     const dataDir = temporaryDataDir();
     dirs.push(dataDir);

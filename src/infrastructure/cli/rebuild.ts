@@ -1,16 +1,19 @@
 import { loadConfig } from '../config/config';
 import { ReadModelsInUseError } from '../live-read-models-lease';
 import { PROJECTION_NAMES, rebuildReadModels } from '../rebuild';
-import { runOnlineRebuild } from './rebuild-online';
 
 /** `npm run rebuild`: rebuilds every read model from position 0. Stop the service first. */
 const config = loadConfig();
 if (config.readStore === 'mongodb') {
   // MongoDB read models are rebuilt online, beside the live ones: no need to stop the service.
-  runOnlineRebuild(config).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  // Loaded only here: it starts the whole application (~1,800 more modules, ~0.9 s to load), which
+  // the embedded rebuild below does without.
+  import('./rebuild-online')
+    .then(({ runOnlineRebuild }) => runOnlineRebuild(config))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
 } else if (config.eventStore !== 'sqlite') {
   console.error(
     'the embedded rebuild reads the SQLite event store: with EVENT_STORE=kurrentdb use READ_STORE=mongodb',
