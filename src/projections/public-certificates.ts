@@ -126,12 +126,15 @@ export const publicCertificatesProjection: Projection = {
       }
       case 'TrainingCompleted': {
         // Certificates issued before training was required: their view shows it once completed.
+        // Most workers complete training before any certificate: then there is no view to change,
+        // and their training record and provider are not read.
         const { workerId } = event.data;
-        return withDocument<WorkerDoc, void>(context, WORKERS, workerId, (worker) =>
-          withPublicTraining(context, workerId, (training) =>
-            updateEach(context, worker?.codes ?? [], (doc) => ({ ...doc, training })),
-          ),
-        );
+        return withDocument<WorkerDoc, void>(context, WORKERS, workerId, (worker) => {
+          if (!worker || worker.codes.length === 0) return;
+          return withPublicTraining(context, workerId, (training) =>
+            updateEach(context, worker.codes, (doc) => ({ ...doc, training })),
+          );
+        });
       }
       case 'CertificateRated':
         // The event names the code: the view is found without a lookup.
