@@ -2,6 +2,16 @@ import type { DocumentChange, ReadDocument, ReadStore } from '../application/por
 import { DocumentCache } from './document-cache';
 import type { ProjectionContext } from './projection';
 
+/**
+ * How many of these changes (from `BatchContext`, which asks the cache) are to documents that may
+ * have been written before; 0 when that is not known.
+ */
+export function countWrittenBefore(changes: readonly DocumentChange[]): number {
+  let count = 0;
+  for (const change of changes) if (change.firstWrite === false) count += 1;
+  return count;
+}
+
 interface Pending {
   doc: ReadDocument | null;
   /** The round it was last written in (see `takeSettled`). */

@@ -100,16 +100,6 @@ export class DocumentCache {
     return writing ? written.add(collection, id) : !written.mightHave(collection, id);
   }
 
-  /**
-   * How many of these changes (from `firstWrite`) are to documents that may have been written before;
-   * 0 when that is not known.
-   */
-  countWrittenBefore(changes: readonly DocumentChange[]): number {
-    let count = 0;
-    for (const change of changes) if (change.firstWrite === false) count += 1;
-    return count;
-  }
-
   private put(collection: string, id: string, doc: ReadDocument | null): void {
     let docs = this.young.get(collection);
     if (!docs) this.young.set(collection, (docs = new Map()));

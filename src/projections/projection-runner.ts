@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { EventStore, StoredEvent } from '../application/ports/event-store';
 import { LeaseLostError } from '../application/ports/lease-store';
 import type { Checkpoint, DocumentChange, ReadStore } from '../application/ports/read-store';
-import { BatchContext } from './batch-context';
+import { BatchContext, countWrittenBefore } from './batch-context';
 import { DocumentCache } from './document-cache';
 import { HoldingTime } from './holding-time';
 import { inBatches } from './in-batches';
@@ -181,7 +181,7 @@ export class ProjectionRunner implements FollowedReadModels {
         const settled = context.takeSettled(holding.rounds);
         const step = Math.max(1, Math.floor(settled.length / JUDGED));
         const judged = step === 1 ? settled : settled.filter((_, index) => index % step === 0);
-        holding.wrote(judged.length, this.cache.countWrittenBefore(judged));
+        holding.wrote(judged.length, countWrittenBefore(judged));
         await this.commitChanges(settled, []);
         if (this.cache.takeFills() > applied / READ_BACK_SHARE) {
           this.cache.grow(Math.min(this.cache.limit * 2, MOST_CACHED));

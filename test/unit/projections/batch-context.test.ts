@@ -1,5 +1,5 @@
 import type { ReadStore } from '../../../src/application/ports/read-store';
-import { BatchContext } from '../../../src/projections/batch-context';
+import { BatchContext, countWrittenBefore } from '../../../src/projections/batch-context';
 import { DocumentCache } from '../../../src/projections/document-cache';
 
 /** Reads that reach the store fail the test: everything here must be answered from memory. */
@@ -19,6 +19,21 @@ describe('BatchContext', () => {
       { collection: 'workers', id: 'w-1', doc: { id: 'w-1', v: 2 } },
       { collection: 'queue', id: 'c-1', doc: null },
     ]);
+  });
+
+  it('tells each change it gives up whether its document was written since the store was empty', () => {
+    const cache = new DocumentCache(100);
+    cache.startEmpty();
+    const first = new BatchContext(noStore, cache);
+    first.put('workers', 'w-1', { v: 1 });
+    first.delete('queue', 'never');
+    expect(first.changes()).toEqual([
+      { collection: 'workers', id: 'w-1', doc: { v: 1 }, firstWrite: true },
+      { collection: 'queue', id: 'never', doc: null, firstWrite: true },
+    ]);
+    const next = new BatchContext(noStore, cache);
+    next.put('workers', 'w-1', { v: 2 });
+    expect(next.changes()).toEqual([{ collection: 'workers', id: 'w-1', doc: { v: 2 }, firstWrite: false }]);
   });
 
   it('gives up only the documents not written again in the last rounds, and keeps the rest', async () => {
@@ -73,5 +88,18 @@ describe('BatchContext', () => {
     expect(context.known('workers', 'w-1')).toEqual({ id: 'w-1', v: 1 });
     expect(context.known('workers', 'w-9')).toBeNull();
     expect(reads).toEqual(['workers/w-1', 'workers/w-9']);
+  });
+});
+
+describe('countWrittenBefore', () => {
+  it('counts the changes whose documents may have been written before; none when it cannot know', () => {
+    const change = (id: string, firstWrite?: boolean) => ({
+      collection: 'c',
+      id,
+      doc: { id },
+      ...(firstWrite === undefined ? {} : { firstWrite }),
+    });
+    expect(countWrittenBefore([change('a', false), change('b', true), change('c', false)])).toBe(2);
+    expect(countWrittenBefore([change('a'), change('b')])).toBe(0);
   });
 });

@@ -81,18 +81,6 @@ describe('DocumentCache', () => {
     expect(cache.firstWrite('c', 'doc-1', true)).toBeUndefined();
   });
 
-  it('counts the changes whose documents may have been written before; none when it cannot know', () => {
-    const cache = new DocumentCache(4);
-    const change = (id: string, firstWrite?: boolean) => ({
-      collection: 'c',
-      id,
-      doc: { id },
-      ...(firstWrite === undefined ? {} : { firstWrite }),
-    });
-    expect(cache.countWrittenBefore([change('a', false), change('b', true), change('c', false)])).toBe(2);
-    expect(cache.countWrittenBefore([change('a'), change('b')])).toBe(0);
-  });
-
   it('holds more once grown (never fewer), and counts the reads from the store it was told of', () => {
     const cache = new DocumentCache(10);
     for (let i = 0; i < 100; i++) cache.fill('c', `old-${i}`, { i });
