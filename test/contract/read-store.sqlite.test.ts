@@ -218,6 +218,70 @@ describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
     }
   });
 
+  it('inserts runs of first writes many to a statement, and finds each row it listed by id', async () => {
+    const bulkFile = join(dir, 'first-write-groups.sqlite');
+    const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });
+    await store.ensureCollections([
+      { name: 'workers', indexes: [] },
+      { name: 'roster', indexes: [] },
+    ]);
+    const first = (collection: string, id: string) => ({
+      collection,
+      id,
+      doc: { id, v: 1 },
+      firstWrite: true,
+    });
+    const workers = (from: number, count: number) =>
+      Array.from({ length: count }, (_, k) => first('workers', `w${from + k}`));
+    // Runs longer and shorter than a statement's group, broken by other tables, by deletes of what was
+    // never written, and by a change that is not a first write (w3, written in the first commit).
+    await store.commit(workers(0, 10), []);
+    await store.commit(
+      [
+        ...workers(10, 150),
+        ...Array.from({ length: 70 }, (_, k) => first('roster', `r${k}`)),
+        { collection: 'workers', id: 'never', doc: null, firstWrite: true },
+        ...workers(160, 3),
+        { collection: 'workers', id: 'w3', doc: { id: 'w3', v: 2 }, firstWrite: false },
+        ...workers(163, 130),
+      ],
+      [],
+    );
+    // Each listed row is found by its id: read, changed and deleted.
+    for (const id of ['w0', 'w9', 'w10', 'w73', 'w74', 'w159', 'w160', 'w162', 'w163', 'w292']) {
+      expect(await store.get('workers', id)).toEqual({ id, v: 1 });
+    }
+    expect(await store.get('roster', 'r69')).toEqual({ id: 'r69', v: 1 });
+    await store.commit(
+      [
+        { collection: 'workers', id: 'w10', doc: null, firstWrite: false },
+        { collection: 'workers', id: 'w100', doc: { id: 'w100', v: 2 }, firstWrite: false },
+        { collection: 'workers', id: 'w292', doc: { id: 'w292', v: 2 }, firstWrite: false },
+        { collection: 'roster', id: 'r64', doc: { id: 'r64', v: 2 }, firstWrite: false },
+      ],
+      [],
+    );
+    await store.finishBulkLoad();
+    await store.close();
+
+    const reopened = SqliteReadStore.open(bulkFile);
+    try {
+      const byId = (docs: { id: string; v: number }[]) => new Map(docs.map((doc) => [doc.id, doc.v]));
+      const written = byId(await reopened.find('workers', {}));
+      // w0…w292 but w10, each once (the unique index on id, built at the end, would refuse two).
+      expect(written.size).toBe(292);
+      expect(written.has('w10')).toBe(false);
+      expect([written.get('w3'), written.get('w100'), written.get('w292'), written.get('w291')]).toEqual([
+        2, 2, 2, 1,
+      ]);
+      const roster = byId(await reopened.find('roster', {}));
+      expect(roster.size).toBe(70);
+      expect([roster.get('r63'), roster.get('r64'), roster.get('r65')]).toEqual([1, 2, 1]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('builds indexes whose keys outgrow one sorted run in memory whole, and goes on loading after', async () => {
     const bulkFile = join(dir, 'many-runs.sqlite');
     const store = SqliteReadStore.open(bulkFile, { bulkLoad: true });

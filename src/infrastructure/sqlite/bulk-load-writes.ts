@@ -1,9 +1,18 @@
 import type Database from 'better-sqlite3';
 import { type CommitRequest, PreparedStatements, writeCheckpoints } from './read-model-writes';
 
+/**
+ * How many first writes one statement inserts. SQLite's work per statement (its step, the bindings'
+ * checks, better-sqlite3's call) is shared by the group: at ~800 bytes a row, 1.70–1.75 µs a row one
+ * by one against 1.35–1.37 µs sixteen to a statement (docs/performance.md).
+ */
+const INSERT_GROUP = 64;
+
 /** A bulk table's statements, by rowid. */
 interface TableWrites {
   readonly insert: Database.Statement<[string, string]>;
+  /** INSERT_GROUP rows at once: ids and documents in turn. */
+  readonly insertGroup: Database.Statement<string[]>;
   readonly update: Database.Statement<[string, number | bigint]>;
   readonly delete: Database.Statement<[number | bigint]>;
 }
@@ -92,7 +101,10 @@ export class BulkLoadWrites {
       const json = change[2];
       if (change[3]) {
         // No row has this id: nothing to look up, and nothing to delete.
-        if (json !== null) rows.list(id, writes.insert.run(id, json).lastInsertRowid);
+        if (json === null) continue;
+        const end = firstInsertsFrom(changes, index, table);
+        this.insertFirstWrites(changes, index, end, rows, writes);
+        index = end - 1;
         continue;
       }
       const rowid = rows.get(id);
@@ -107,6 +119,39 @@ export class BulkLoadWrites {
       }
     }
     writeCheckpoints(this.statements, checkpoints);
+  }
+
+  /**
+   * First writes `from` up to `end` (a run of one table's, see firstInsertsFrom): a full group in
+   * one statement, otherwise one by one. A group's rows take the rowids after the table's last, one
+   * after another in the order of the values (SQLite gives a row without a rowid the largest one
+   * plus 1), so the last row's rowid tells every row's.
+   */
+  private insertFirstWrites(
+    changes: CommitRequest['changes'],
+    from: number,
+    end: number,
+    rows: TableRowids,
+    writes: TableWrites,
+  ): void {
+    if (end - from < INSERT_GROUP) {
+      for (let at = from; at < end; at++) {
+        const change = changes[at]!;
+        rows.list(change[1], writes.insert.run(change[1], change[2]!).lastInsertRowid);
+      }
+      return;
+    }
+    const values = new Array<string>(INSERT_GROUP * 2);
+    for (let k = 0; k < INSERT_GROUP; k++) {
+      const change = changes[from + k]!;
+      values[2 * k] = change[1];
+      values[2 * k + 1] = change[2]!;
+    }
+    const last = writes.insertGroup.run(...values).lastInsertRowid;
+    for (let k = 0; k < INSERT_GROUP; k++) {
+      const before = INSERT_GROUP - 1 - k;
+      rows.list(changes[from + k]![1], typeof last === 'bigint' ? last - BigInt(before) : last - before);
+    }
   }
 
   /** The document's JSON, or undefined when the table holds none with this id. */
@@ -141,6 +186,9 @@ export class BulkLoadWrites {
     if (!writes) {
       writes = {
         insert: this.statements.get(`INSERT INTO ${table} (id, doc) VALUES (?, ?)`),
+        insertGroup: this.statements.get(
+          `INSERT INTO ${table} (id, doc) VALUES ${Array(INSERT_GROUP).fill('(?, ?)').join(', ')}`,
+        ),
         update: this.statements.get(`UPDATE ${table} SET doc = ? WHERE rowid = ?`),
         delete: this.statements.get(`DELETE FROM ${table} WHERE rowid = ?`),
       };
@@ -160,4 +208,18 @@ export class BulkLoadWrites {
     }
     return rows;
   }
+}
+
+/**
+ * Where the run of first writes that starts at `from` ends (exclusive): changes to the same table
+ * that insert a document no row has, INSERT_GROUP at most.
+ */
+function firstInsertsFrom(changes: CommitRequest['changes'], from: number, table: string): number {
+  let end = from + 1;
+  while (end < changes.length && end - from < INSERT_GROUP) {
+    const change = changes[end]!;
+    if (change[0] !== table || !change[3] || change[2] === null) break;
+    end += 1;
+  }
+  return end;
 }
