@@ -1,7 +1,8 @@
-import { Logger } from '@nestjs/common';
+import type { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LeaseClaim, LeaseStore } from '../application/ports/lease-store';
+import { nestLogger } from './nest-logger';
 
 /**
  * What the projection runner asks of a lease: it applies batches only while `tryAcquire` has given it
@@ -135,7 +136,7 @@ export class LeaseGuard implements ProjectionLease {
     this.claim = { name: options.name, holder: options.holder ?? newHolderId(), ttlMs };
     this.retryMs = options.retryMs ?? Math.max(1, Math.floor(ttlMs / 3));
     this.isDeadHolder = options.isDeadHolder ?? ((holder) => isDeadLocalHolder(holder));
-    this.logger = options.logger ?? new Logger('ProjectionLease');
+    this.logger = options.logger ?? nestLogger('ProjectionLease');
   }
 
   get isHeld(): boolean {

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { EventStore, StoredEvent } from '../application/ports/event-store';
 import { LeaseLostError } from '../application/ports/lease-store';
 import type { Checkpoint, DocumentChange, ReadStore } from '../application/ports/read-store';
@@ -7,6 +6,7 @@ import { DocumentCache } from './document-cache';
 import { HoldingTime } from './holding-time';
 import { inBatches } from './in-batches';
 import type { ProjectionLease } from './lease-guard';
+import { nestLogger } from './nest-logger';
 import type { Projection } from './projection';
 import { PositionWaiters, type CommitListener, type FollowedReadModels } from './read-models-progress';
 
@@ -66,7 +66,7 @@ const STANDBY_POLL_MS = 50;
  * event. On an error it resubscribes from the last committed checkpoint with backoff.
  */
 export class ProjectionRunner implements FollowedReadModels {
-  private readonly logger = new Logger(ProjectionRunner.name);
+  private readonly logger = nestLogger(ProjectionRunner.name);
   private readonly batchSize: number;
   private position = 0;
   private readonly waiters = new PositionWaiters();

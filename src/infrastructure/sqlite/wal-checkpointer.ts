@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import type { Worker } from 'node:worker_threads';
+import { nestLogger } from '../../projections/nest-logger';
 import { startModuleThread } from './module-thread';
 
 /**
@@ -31,7 +31,7 @@ export type FromWalCheckpointer =
  * the event writer's own syncs for up to 200 ms: measured, and left out.)
  */
 export class WalCheckpointer {
-  private readonly logger = new Logger(WalCheckpointer.name);
+  private readonly logger = nestLogger(WalCheckpointer.name);
   private closing: Promise<void> | null = null;
   private exited = false;
 
