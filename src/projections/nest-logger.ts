@@ -16,7 +16,8 @@ export function nestLogger(context: string): Reporter {
   let logger: Logger | undefined;
   const report = (write: (logger: Logger) => void): void => {
     nest ??= import('@nestjs/common');
-    void nest.then((module) => write((logger ??= new module.Logger(context))));
+    // A message that cannot be written is dropped: reporting never brings the process down.
+    nest.then((module) => write((logger ??= new module.Logger(context)))).catch(() => undefined);
   };
   return {
     log: (message: unknown, ...rest: unknown[]) => report((it) => it.log(message, ...rest)),

@@ -27,8 +27,7 @@ describe("nestLogger: Nest's logger, loaded with the first message", () => {
     lease.log('second');
     runner.error('third', 'a stack');
     runner.log('fourth');
-    expect(kept.messages).toEqual([]);
-    // Written once Nest's module is there: a microtask or two later.
+    // Written once Nest's module is there, a microtask or two later.
     await new Promise((resolve) => setImmediate(resolve));
     expect(kept.messages).toEqual([
       'warn ProjectionRunner: first',
