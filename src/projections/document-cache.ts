@@ -116,16 +116,21 @@ export class DocumentCache {
 /**
  * A Bloom filter over (collection, id): no false negatives, about 1 % false positives up to
  * `capacity` entries; past that it reports itself full and is dropped.
+ *
+ * Blocked: an entry's probes all fall in one 64-byte block (one CPU cache line) that its hash
+ * picks, so adding one touches one line of memory instead of seven. A rebuild adds each of its
+ * ~1.2 million documents once, at its first write, and asks about each before it.
  */
 export class ExistenceFilter {
   private readonly bits: Uint32Array;
-  private readonly size: number;
+  private readonly blocks: number;
   private count = 0;
 
   constructor(private readonly capacity = 8_000_000) {
-    // 9.6 bits and 7 probes per entry give about 1 % false positives.
-    this.size = Math.ceil(capacity * 9.6);
-    this.bits = new Uint32Array(Math.ceil(this.size / 32));
+    // 10 bits and 7 probes per entry give about 1 % false positives in 512-bit blocks (a blocked
+    // filter needs a little more room than a plain one for the same rate).
+    this.blocks = Math.max(1, Math.ceil((capacity * 10) / BLOCK_BITS));
+    this.bits = new Uint32Array(this.blocks * BLOCK_WORDS);
   }
 
   get full(): boolean {
@@ -134,12 +139,13 @@ export class ExistenceFilter {
 
   /** Adds the entry; true when it was certainly not in the filter before (a bit was still clear). */
   add(collection: string, id: string): boolean {
-    const [h1, h2] = hashes(collection, id);
+    let probe = hash(collection, id);
+    const block = (probe % this.blocks) * BLOCK_WORDS;
     let added = false;
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + i * h2) % this.size;
-      const word = bit >>> 5;
-      const mask = 1 << (bit & 31);
+      probe = nextProbe(probe);
+      const word = block + (probe >>> 28);
+      const mask = 1 << ((probe >>> 23) & 31);
       if ((this.bits[word]! & mask) === 0) {
         this.bits[word]! |= mask;
         added = true;
@@ -151,34 +157,39 @@ export class ExistenceFilter {
   }
 
   mightHave(collection: string, id: string): boolean {
-    const [h1, h2] = hashes(collection, id);
+    let probe = hash(collection, id);
+    const block = (probe % this.blocks) * BLOCK_WORDS;
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + i * h2) % this.size;
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+      probe = nextProbe(probe);
+      if ((this.bits[block + (probe >>> 28)]! & (1 << ((probe >>> 23) & 31))) === 0) return false;
     }
     return true;
   }
 }
 
 const PROBES = 7;
+const BLOCK_BITS = 512;
+const BLOCK_WORDS = BLOCK_BITS / 32;
 
-/** Two independent 32-bit FNV-1a style hashes of collection and id (double hashing). */
-function hashes(collection: string, id: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ collection.length;
-  for (let i = 0; i < collection.length; i++) {
-    const c = collection.charCodeAt(i);
-    a = Math.imul(a ^ c, 16777619);
-    b = Math.imul(b ^ c, 2246822519);
-  }
-  a = Math.imul(a ^ 0xff, 16777619);
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    a = Math.imul(a ^ c, 16777619);
-    b = Math.imul(b ^ c, 2246822519);
-  }
-  b ^= b >>> 15;
-  b = Math.imul(b, 2654435761);
-  // The step between probes must not be 0 (odd, so never); both kept unsigned.
-  return [a >>> 0, (b | 1) >>> 0];
+/**
+ * A 32-bit hash of collection and id: FNV-1a, then MurmurHash3's finalizer so that every bit depends
+ * on every character. One hash serves the block and the probes: two ids it cannot tell apart are
+ * rare even at the filter's capacity (~7,500 pairs in 8 million), and cost a false positive each.
+ */
+function hash(collection: string, id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < collection.length; i++) h = Math.imul(h ^ collection.charCodeAt(i), 16777619);
+  h = Math.imul(h ^ 0xff, 16777619);
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The next probe of an entry's block: a step of a full-period linear congruential generator, whose
+ * top 9 bits (word and bit within the block) vary with every bit of the hash.
+ */
+function nextProbe(probe: number): number {
+  return (Math.imul(probe, 0x2c1b3c6d) + 0x297a2d39) >>> 0;
 }

@@ -118,6 +118,16 @@ describe('ExistenceFilter', () => {
     expect(filter.mightHave('certificates', 'event-1')).toBe(false);
   });
 
+  it('keeps to about 1 % false positives when filled to its capacity', () => {
+    // Each entry's probes share one block: a hash that spread them badly would show here.
+    const filter = new ExistenceFilter(100_000);
+    for (let i = 0; i < 100_000; i++) filter.add('workers', `worker-${i}`);
+    let falsePositives = 0;
+    for (let i = 0; i < 100_000; i++) if (filter.mightHave('workers', `applicant-${i}`)) falsePositives++;
+    expect(falsePositives / 100_000).toBeGreaterThan(0.002);
+    expect(falsePositives / 100_000).toBeLessThan(0.015);
+  });
+
   it('says when it holds as many entries as it was sized for, an entry added again counted once', () => {
     const filter = new ExistenceFilter(3);
     expect(filter.add('c', 'a')).toBe(true);
