@@ -1,8 +1,12 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateDataSet, type GenerationReport } from '../../src/infrastructure/generator/generate-data-set';
+import {
+  generateDataSet,
+  type GenerationReport,
+  REPORT_FILE,
+} from '../../src/infrastructure/generator/generate-data-set';
 import { eventStoreFile } from '../../src/infrastructure/storage';
 
 /**
@@ -37,6 +41,7 @@ describe('the data generator (npm run generate), on one lane and on two sharing 
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
   it('loads the planned figures, and two lanes store exactly the events one lane does', async () => {
+    const started = Date.now();
     const one = await generate(1);
     const two = await generate(2);
 
@@ -55,5 +60,11 @@ describe('the data generator (npm run generate), on one lane and on two sharing 
     const stored = eventsByStream(two.dir);
     expect(stored).toHaveLength(two.report.events);
     expect(stored).toEqual(eventsByStream(one.dir));
+    // The report kept beside the data says when it was made (the benchmark shows a kept set's age).
+    const kept = JSON.parse(readFileSync(join(two.dir, REPORT_FILE), 'utf8')) as GenerationReport;
+    expect(kept).toEqual(two.report);
+    const generatedAt = Date.parse(kept.generatedAt ?? '');
+    expect(generatedAt).toBeGreaterThanOrEqual(started);
+    expect(generatedAt).toBeLessThanOrEqual(Date.now());
   }, 120_000);
 });

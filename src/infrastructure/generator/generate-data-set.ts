@@ -39,6 +39,8 @@ export interface GenerationReport {
   readonly events: number;
   readonly loadSeconds: number;
   readonly rebuildSeconds: number;
+  /** When the set was generated (ISO instant); absent from reports written before it was kept. */
+  readonly generatedAt?: string;
   /** The city-wide counters of the stats read model after the rebuild. */
   readonly totals: Counters;
 }
@@ -136,6 +138,7 @@ export async function generateDataSet(options: GenerateOptions): Promise<Generat
     events: rebuild.position,
     loadSeconds,
     rebuildSeconds: rebuild.seconds,
+    generatedAt: new Date().toISOString(),
     totals: await readTotals(options.dataDir),
   };
   // Kept beside the data, so a benchmark run on a copy can tell how it was made and how long it took.
