@@ -117,9 +117,10 @@ export class DocumentCache {
  * A Bloom filter over (collection, id): no false negatives, about 1 % false positives up to
  * `capacity` entries; past that it reports itself full and is dropped.
  *
- * Blocked: an entry's probes all fall in one 64-byte block (one CPU cache line) that its hash
- * picks, so adding one touches one line of memory instead of seven. A rebuild adds each of its
- * ~1.2 million documents once, at its first write, and asks about each before it.
+ * Blocked: an entry's probes all fall in one 64-byte block that its hash picks, so adding one
+ * touches one or two CPU cache lines (as the array's start falls against them) instead of seven
+ * places. A rebuild adds each of its ~1.2 million documents once, at its first write, and asks
+ * about each before it.
  */
 export class ExistenceFilter {
   private readonly bits: Uint32Array;

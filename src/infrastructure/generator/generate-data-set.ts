@@ -39,7 +39,7 @@ export interface GenerationReport {
   readonly events: number;
   readonly loadSeconds: number;
   readonly rebuildSeconds: number;
-  /** When the set was generated (ISO instant); absent from reports written before it was kept. */
+  /** When the set was generated (ISO instant); absent from reports written by earlier versions. */
   readonly generatedAt?: string;
   /** The city-wide counters of the stats read model after the rebuild. */
   readonly totals: Counters;
