@@ -149,8 +149,9 @@ async function main(): Promise<void> {
     const dataScale = generation?.plan.scale ?? (values.data ? NaN : scale);
     const fullScale = dataScale >= 1;
     if (generation) {
-      // Reports written before they carried their time give their file's.
-      const at = generation.generatedAt ? new Date(generation.generatedAt) : statSync(report).mtime;
+      // Reports written before they carried their time (or with one unreadable) give their file's.
+      const stamped = new Date(generation.generatedAt ?? NaN);
+      const at = Number.isNaN(stamped.getTime()) ? statSync(report).mtime : stamped;
       const measureAgain = values.data ? undefined : '`--fresh` measures it again';
       rows.push(loadRow(generation, { at, inThisRun: generatedNow, measureAgain }, new Date()));
     }
