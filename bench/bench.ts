@@ -33,9 +33,9 @@ import {
   sequentialGets,
   type LoadResult,
 } from './http-load';
+import { loadRow } from './load-row';
 import { medianBy, sleep, withCpu } from './measure';
 import { type ChildServer, ROOT, startChild } from './processes';
-import { loadRow } from './load-row';
 import { replayHistories } from './replay';
 import { printTable, type Row } from './report';
 import { pickSamples } from './samples';
