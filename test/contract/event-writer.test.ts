@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import {
   type AppendResult,
@@ -60,6 +62,18 @@ const request = (streamId: string, expected: ExpectedRevision = 'no_stream'): Ap
 ];
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A full collection, with WeakRefs cleared. The collector's handle (`gc`) is taken from a fresh context
+ * after switching it on, so the tests need no `--expose-gc`.
+ */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // A WeakRef's target is kept until the end of the turn in which it was last dereferenced or made.
+  await nextTurn();
+  gc();
+}
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -369,6 +383,24 @@ describe('EventWriter with a stand-in thread', () => {
     ]);
     thread.answer([committed(3), committed(4)]);
     expect((await Promise.all(second)).map((appended) => appended[0]!.result.position)).toEqual([3, 4]);
+  });
+
+  it('holds nothing of a group once sent but how to settle it, so what the appends carry can be collected', async () => {
+    // As a real port does, the stand-in keeps a copy of what it is sent, not the objects themselves.
+    const postMessage = thread.postMessage.bind(thread);
+    thread.postMessage = (message) => postMessage(structuredClone(message));
+    let unit: AppendRequest | undefined = request('a');
+    const sentUnit = new WeakRef(unit);
+    const appended = writer.append(unit);
+    unit = undefined;
+    await nextTurn();
+    expect(thread.groups().map((group) => group.map((append) => append[0]!.streamId))).toEqual([['a']]);
+
+    // Still unanswered: only the answer's promise is held.
+    await collectGarbage();
+    expect(sentUnit.deref()).toBeUndefined();
+    thread.answer([committed(1)]);
+    expect((await appended)[0]!.result.position).toBe(1);
   });
 
   it('keeps the process alive only while it has appends to answer', async () => {

@@ -49,8 +49,8 @@ export interface WriterLabels {
   readonly file: string;
 }
 
-interface Pending<Unit, Value> {
-  readonly unit: Unit;
+/** How a unit's promise is settled once its group is answered. */
+interface Pending<Value> {
   readonly resolve: (value: Value) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -72,9 +72,15 @@ interface Pending<Unit, Value> {
  */
 export class ThreadWriter<Unit, Value> {
   private thread: WriterThread | null = null;
-  private pending: Pending<Unit, Value>[] = [];
+  private pending: Pending<Value>[] = [];
+  /**
+   * The pending units, apart from their settlements: once sent, a group keeps only how to settle
+   * them, so what they carry (the encoded events) can be collected young instead of living in this
+   * thread's heap until the commit is answered.
+   */
+  private pendingUnits: Unit[] = [];
   /** Groups sent and not yet answered, oldest first: the thread answers them in this order. */
-  private inFlight: (readonly Pending<Unit, Value>[])[] = [];
+  private inFlight: (readonly Pending<Value>[])[] = [];
   private scheduled = false;
   /** Set once the thread has died: why units are refused. */
   private failure: Error | null = null;
@@ -99,7 +105,8 @@ export class ThreadWriter<Unit, Value> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new Error(`${this.labels.thread} is closed`));
     return new Promise<Value>((resolve, reject) => {
-      this.pending.push({ unit, resolve, reject });
+      this.pending.push({ resolve, reject });
+      this.pendingUnits.push(unit);
       this.updateRef();
       if (!this.scheduled) this.sendOnNextTurn();
     });
@@ -170,12 +177,11 @@ export class ThreadWriter<Unit, Value> {
   private send(): void {
     if (!this.thread || this.pending.length === 0 || this.failure) return;
     const group = this.pending;
+    const units = this.pendingUnits;
     this.pending = [];
+    this.pendingUnits = [];
     try {
-      this.thread.postMessage({
-        type: 'group',
-        units: group.map((pending) => pending.unit),
-      } satisfies ToWriterThread<Unit>);
+      this.thread.postMessage({ type: 'group', units } satisfies ToWriterThread<Unit>);
     } catch (error) {
       // Not sent (e.g. a value that cannot be cloned): nothing of the group was stored.
       const failure = this.errors.rebuild({ kind: 'other', name: 'Error', message: String(error) });
@@ -235,6 +241,7 @@ export class ThreadWriter<Unit, Value> {
     const pending = this.pending;
     this.inFlight = [];
     this.pending = [];
+    this.pendingUnits = [];
     const outcome = this.ready ? 'whether it was stored is unknown' : 'nothing was stored';
     for (const waiting of inFlight)
       waiting.reject(new Error(`${thread} while committing this ${unit}: ${outcome}`, { cause }));
