@@ -593,6 +593,29 @@ describe('SqliteEventStore on its writer thread', () => {
     }
   });
 
+  it('holds nothing of the encoded events while their commit is awaited (only the writer has them)', async () => {
+    const store = SqliteEventStore.open(file);
+    let answer!: (appended: Appended) => void;
+    let sent: WeakRef<AppendRequest> | undefined;
+    // Not a jest mock, which would keep every argument it is called with.
+    const append = Object.getOwnPropertyDescriptor(EventWriter.prototype, 'append')!;
+    EventWriter.prototype.append = (request) => {
+      sent = new WeakRef(request);
+      return new Promise<Appended>((resolve) => (answer = resolve));
+    };
+    try {
+      const appending = store.append('worker-1', [event()], 'no_stream');
+      await collectGarbage();
+      expect(sent).toBeDefined();
+      expect(sent!.deref()).toBeUndefined();
+      answer([{ result: { nextExpectedRevision: 0, position: 1 }, written: true }]);
+      expect(await appending).toEqual({ nextExpectedRevision: 0, position: 1 });
+    } finally {
+      Object.defineProperty(EventWriter.prototype, 'append', append);
+      await store.close();
+    }
+  });
+
   it('commits the next group after the one in flight, with revisions checked against it', async () => {
     const store = SqliteEventStore.open(file);
     const groups = watchGroups();
