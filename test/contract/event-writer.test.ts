@@ -314,6 +314,14 @@ describe('EventAppender keeping the streams it committed to (StreamTails)', () =
   });
 });
 
+/**
+ * Appends `unit`, keeping only a weak reference to it. Not async: a suspended async function (the
+ * test) keeps every value it has held, so the unit is never in one.
+ */
+function appendWatched(writer: EventWriter, unit: AppendRequest) {
+  return { appended: writer.append(unit), sentUnit: new WeakRef(unit) };
+}
+
 /** Stands in for the writer thread: records what it is sent and answers when the test says so. */
 class StandInThread extends EventEmitter {
   readonly sent: ToWriter[] = [];
@@ -389,10 +397,7 @@ describe('EventWriter with a stand-in thread', () => {
     // As a real port does, the stand-in keeps a copy of what it is sent, not the objects themselves.
     const postMessage = thread.postMessage.bind(thread);
     thread.postMessage = (message) => postMessage(structuredClone(message));
-    let unit: AppendRequest | undefined = request('a');
-    const sentUnit = new WeakRef(unit);
-    const appended = writer.append(unit);
-    unit = undefined;
+    const { appended, sentUnit } = appendWatched(writer, request('a'));
     await nextTurn();
     expect(thread.groups().map((group) => group.map((append) => append[0]!.streamId))).toEqual([['a']]);
 
