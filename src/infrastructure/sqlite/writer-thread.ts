@@ -75,8 +75,8 @@ export class ThreadWriter<Unit, Value> {
   private pending: Pending<Value>[] = [];
   /**
    * The pending units, apart from their settlements: once sent, a group keeps only how to settle
-   * them, so what they carry (the encoded events) can be collected young instead of living in this
-   * thread's heap until the commit is answered.
+   * them, so what they carry (for the event store, every event encoded) can be collected young
+   * instead of living in this thread's heap until the commit is answered.
    */
   private pendingUnits: Unit[] = [];
   /** Groups sent and not yet answered, oldest first: the thread answers them in this order. */
