@@ -61,6 +61,17 @@ const SECOND_THREAD = new Set(['certificates', 'training-sessions', 'decisions',
 const YOUNG_GENERATION_MB = 96;
 
 /**
+ * The events a rebuild thread applies in a round (the runner's batch; 10,000 unless told). A document
+ * that has gone quiet for two rounds is written at a round's end, and its object is then let go (but
+ * for the runner's cache). On the Shanghai set each worker's events lie within ~5,000 of the log's,
+ * yet with rounds of 10,000 each document waited 10,000–20,000 events, outlived two young-generation
+ * collections and was copied into the old generation: the first thread promoted 1.0–1.1 GB. With
+ * rounds of 5,000 it promotes ~0.5 GB, and writes no more documents twice (85 of 837,081, as before);
+ * alternating standalone rebuilds were faster in every pair (docs/performance.md, item 110).
+ */
+const ROUND_EVENTS = 5_000;
+
+/**
  * How often the fresh file's pages are written back to the disk while the threads fill it (see
  * write-back.ts). Alternating standalone rebuilds at Shanghai scale: the sync at the end (the switch
  * to WAL) took 160–330 ms with this, 540–810 ms without.
@@ -302,9 +313,7 @@ export async function rebuildPart(
       eventStore,
       readStore,
       named(new Set(data.projections), true),
-      {
-        checkpointName: CHECKPOINT_NAME,
-      },
+      { checkpointName: CHECKPOINT_NAME, batchSize: ROUND_EVENTS },
     ).catchUp(data.upTo, { holdChangingDocuments: true });
     // The other thread waits for no more envelopes from this one.
     if (role === 'opens') await eventStore.close();

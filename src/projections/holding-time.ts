@@ -1,7 +1,10 @@
 /** Rounds a changing document is held at first: enough where an entity's events lie close together. */
 const FIRST_ROUNDS = 2;
-/** At most (of 10,000 events each, a rebuild's): what held documents may cost in memory is bounded. */
-const MOST_ROUNDS = 16;
+/**
+ * At most this many events (sixteen rounds of 10,000, or thirty-two of a rebuild's 5,000): what held
+ * documents may cost in memory is bounded, whatever the rounds' size.
+ */
+const MOST_EVENTS = 160_000;
 /** Documents of a round looked at, at the least, for its share of documents written again to count. */
 const SAMPLE = 100;
 /** Above this share of documents written again, documents are held twice as long. */
@@ -19,6 +22,12 @@ const WRITTEN_AGAIN = 0.2;
  */
 export class HoldingTime {
   private current = FIRST_ROUNDS;
+  private readonly most: number;
+
+  /** `roundEvents`: the events a round applies (the runner's batch). */
+  constructor(roundEvents: number) {
+    this.most = Math.max(FIRST_ROUNDS, Math.floor(MOST_EVENTS / roundEvents));
+  }
 
   get rounds(): number {
     return this.current;
@@ -30,6 +39,6 @@ export class HoldingTime {
    */
   wrote(written: number, again: number): void {
     if (written < SAMPLE || again / written <= WRITTEN_AGAIN) return;
-    this.current = Math.min(this.current * 2, MOST_ROUNDS);
+    this.current = Math.min(this.current * 2, this.most);
   }
 }
