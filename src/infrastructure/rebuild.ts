@@ -63,11 +63,12 @@ const YOUNG_GENERATION_MB = 96;
 /**
  * The events a rebuild thread applies in a round (the runner's batch; 10,000 unless told). A document
  * that has gone quiet for two rounds is written at a round's end, and its object is then let go (but
- * for the runner's cache). On the Shanghai set each worker's events lie within ~5,000 of the log's,
- * yet with rounds of 10,000 each document waited 10,000–20,000 events, outlived two young-generation
- * collections and was copied into the old generation: the first thread promoted 1.0–1.1 GB. With
- * rounds of 5,000 it promotes ~0.5 GB, and writes no more documents twice (85 of 837,081, as before);
- * alternating standalone rebuilds were faster in every pair (docs/performance.md, item 110).
+ * for the runner's cache). On the Shanghai set a worker's events span ~5,000 positions of the log
+ * (the median), yet with rounds of 10,000 each document waited 10,000–20,000 events, outlived two
+ * young-generation collections and was copied into the old generation: in most runs the first
+ * thread promoted 1.0–1.1 GB. With rounds of 5,000 it promotes ~0.5 GB, and writes no more documents
+ * twice (85 of its 837,081 changes, as before); alternating standalone rebuilds were faster in four
+ * pairs of five, by up to ~1 s (docs/performance.md, item 110).
  */
 const ROUND_EVENTS = 5_000;
 

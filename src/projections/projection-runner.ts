@@ -38,10 +38,10 @@ const JUDGED = 256;
 /**
  * In a holding catch-up (a rebuild), a round that had to read back from the store more than one
  * document for every READ_BACK_SHARE events it applied (500 in a round of 10,000, 250 in a rebuild's
- * of 5,000) doubles the cache, up to MOST_CACHED documents: on a log whose entities' events lie far apart it was too small (at
- * three tenths of the city with every journey overlapping, 13.5–13.8 s with 200,000 documents against
- * 15.2–15.3 s with 50,000, 75 MB more). On the Shanghai set a rebuild reads ~600 documents back in
- * all, and its cache stays as it is. The service's runner never grows it.
+ * of 5,000) doubles the cache, up to MOST_CACHED documents: on a log whose entities' events lie far
+ * apart it was too small (at three tenths of the city with every journey overlapping, 13.5–13.8 s
+ * with 200,000 documents against 15.2–15.3 s with 50,000, 75 MB more). On the Shanghai set a rebuild
+ * reads ~600 documents back in all, and its cache stays as it is. The service's runner never grows it.
  */
 const READ_BACK_SHARE = 20;
 const MOST_CACHED = 200_000;
