@@ -33,6 +33,7 @@ import {
   sequentialGets,
   type LoadResult,
 } from './http-load';
+import { flushToDisk } from './flush';
 import { loadRow } from './load-row';
 import { medianBy, sleep, withCpu } from './measure';
 import { type ChildServer, ROOT, startChild } from './processes';
@@ -143,6 +144,9 @@ async function main(): Promise<void> {
     say(`copying the data set from ${source}…`);
     cpSync(source, dataDir, { recursive: true });
     if (values.data) upgradeKept(dataDir);
+    // The copy (and a set generated just now) on the disk before anything is measured.
+    say('writing the copy to the disk…');
+    for (const dir of [source, dataDir]) flushToDisk(dir);
     const generation = existsSync(report)
       ? (JSON.parse(readFileSync(report, 'utf8')) as GenerationReport)
       : null;
