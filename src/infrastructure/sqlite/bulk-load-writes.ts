@@ -19,17 +19,30 @@ interface TableWrites {
 }
 
 /**
+ * How many ids a table's rowids look for in the list, one by one, before the list goes into the map.
+ * A look-up through the list of a Shanghai-sized table (~170,000 ids) takes ~1.3 ms, putting the list
+ * into the map ~100 ms: the scans cost less up to ~75 look-ups. A Shanghai rebuild looks up in each
+ * table 1–64 times, so no table needs the map (it put ~1.2 million ids into maps before); a table
+ * looked up more often pays these scans and then the map, at most about twice the map alone.
+ */
+const SCANS_BEFORE_MAP = 64;
+
+/**
  * A bulk table's rowids, by document id. Rows inserted as first writes (`firstWrite`: no document with
  * the id was written before) are only listed, in order: most of a rebuild's documents are written
  * once and never looked up again, and keeping each in a map cost a rebuild's first thread ~1 µs per
  * insert (a hash look-up and an insert into a map of ~840,000 ids, which SQLite's work between them
- * keeps out of the CPU's caches). The list goes into the map when something first needs to find a
- * row by its id: a write that is not a first write, a delete, or a read.
+ * keeps out of the CPU's caches). An id is looked for in the list while the table has been looked up
+ * in only a few times (a write that is not a first write, a delete, or a read), and taken out of it
+ * into the map when found; after that, the whole list goes into the map. Each id is in one or the
+ * other, never both.
  */
 class TableRowids {
   private readonly byId = new Map<string, number | bigint>();
-  private listedIds: string[] = [];
+  /** The listed ids; undefined where one was taken into the map. */
+  private listedIds: (string | undefined)[] = [];
   private listedRowids: (number | bigint)[] = [];
+  private scans = 0;
 
   /** A row whose id no other row of the table has: listed, not looked up. */
   list(id: string, rowid: number | bigint): void {
@@ -38,26 +51,40 @@ class TableRowids {
   }
 
   get(id: string): number | bigint | undefined {
-    this.takeListed();
-    return this.byId.get(id);
+    const rowid = this.byId.get(id);
+    if (rowid !== undefined || this.listedIds.length === 0) return rowid;
+    if (this.scans >= SCANS_BEFORE_MAP) {
+      this.takeListed();
+      return this.byId.get(id);
+    }
+    this.scans += 1;
+    // From the end: a document written again was most often first written not long before.
+    const at = this.listedIds.lastIndexOf(id);
+    if (at < 0) return undefined;
+    const listed = this.listedRowids[at]!;
+    this.listedIds[at] = undefined;
+    this.byId.set(id, listed);
+    return listed;
   }
 
+  /** Only for an id that `get` did not find. */
   set(id: string, rowid: number | bigint): void {
-    this.takeListed();
     this.byId.set(id, rowid);
   }
 
+  /** Only for an id that `get` found. */
   delete(id: string): void {
-    this.takeListed();
     this.byId.delete(id);
   }
 
   /** The listed rows into the map, in the order they were inserted. */
   private takeListed(): void {
     const ids = this.listedIds;
-    if (ids.length === 0) return;
     const rowids = this.listedRowids;
-    for (let index = 0; index < ids.length; index++) this.byId.set(ids[index]!, rowids[index]!);
+    for (let index = 0; index < ids.length; index++) {
+      const id = ids[index];
+      if (id !== undefined) this.byId.set(id, rowids[index]!);
+    }
     this.listedIds = [];
     this.listedRowids = [];
   }
