@@ -106,6 +106,31 @@ describe('SQLite read store, reads sharing a read transaction (followChanges)', 
   });
 });
 
+describe('SQLite read store, documents encoded as they are written', () => {
+  it('rolls the whole commit back when a later document cannot be encoded', async () => {
+    const store = SqliteReadStore.open(join(dir, 'unencodable.sqlite'));
+    try {
+      await store.ensureCollections([{ name: 'workers', indexes: [] }]);
+      await store.commit([{ collection: 'workers', id: 'w1', doc: { id: 'w1', v: 1 } }], []);
+      await expect(
+        store.commit(
+          [
+            { collection: 'workers', id: 'w1', doc: { id: 'w1', v: 2 } },
+            { collection: 'workers', id: 'w2', doc: { id: 'w2', v: 1 } },
+            // JSON has no big integers: JSON.stringify throws, after two rows were written.
+            { collection: 'workers', id: 'w3', doc: { id: 'w3', v: 10n } },
+          ],
+          [{ projection: 'p', position: 5 }],
+        ),
+      ).rejects.toThrow(/BigInt/);
+      expect(await store.find('workers', {})).toEqual([{ id: 'w1', v: 1 }]);
+      expect(await store.getCheckpoint('p')).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {
   it('syncs the file at its end even when its indexes were built before (the last commit writes nothing)', async () => {
     const bulkFile = join(dir, 'synced.sqlite');

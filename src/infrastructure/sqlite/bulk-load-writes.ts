@@ -1,5 +1,10 @@
 import type Database from 'better-sqlite3';
-import { type CommitRequest, PreparedStatements, writeCheckpoints } from './read-model-writes';
+import {
+  type CommitRequest,
+  encodeDocument,
+  PreparedStatements,
+  writeCheckpoints,
+} from './read-model-writes';
 
 /**
  * How many first writes one statement inserts. The work of a statement's run (better-sqlite3's call
@@ -126,24 +131,24 @@ export class BulkLoadWrites {
         writes = this.writesOf(table);
       }
       const id = change[1];
-      const json = change[2];
+      const doc = change[2];
       if (change[3]) {
         // No row has this id: nothing to look up, and nothing to delete.
-        if (json === null) continue;
+        if (doc === null) continue;
         const end = firstInsertsFrom(changes, index, table);
         this.insertFirstWrites(changes, index, end, rows, writes);
         index = end - 1;
         continue;
       }
       const rowid = rows.get(id);
-      if (json === null) {
+      if (doc === null) {
         if (rowid === undefined) continue;
         writes.delete.run(rowid);
         rows.delete(id);
       } else if (rowid === undefined) {
-        rows.set(id, writes.insert.run(id, json).lastInsertRowid);
+        rows.set(id, writes.insert.run(id, encodeDocument(doc)).lastInsertRowid);
       } else {
-        writes.update.run(json, rowid);
+        writes.update.run(encodeDocument(doc), rowid);
       }
     }
     writeCheckpoints(this.statements, checkpoints);
@@ -165,7 +170,7 @@ export class BulkLoadWrites {
     if (end - from < INSERT_GROUP) {
       for (let at = from; at < end; at++) {
         const change = changes[at]!;
-        rows.list(change[1], writes.insert.run(change[1], change[2]!).lastInsertRowid);
+        rows.list(change[1], writes.insert.run(change[1], encodeDocument(change[2]!)).lastInsertRowid);
       }
       return;
     }
@@ -173,7 +178,7 @@ export class BulkLoadWrites {
     for (let k = 0; k < INSERT_GROUP; k++) {
       const change = changes[from + k]!;
       values[2 * k] = change[1];
-      values[2 * k + 1] = change[2]!;
+      values[2 * k + 1] = encodeDocument(change[2]!);
     }
     const last = writes.insertGroup.run(...values).lastInsertRowid;
     for (let k = 0; k < INSERT_GROUP; k++) {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LeaseLostError, type LeaseClaim } from '../../application/ports/lease-store';
-import type { Checkpoint } from '../../application/ports/read-store';
+import type { Checkpoint, ReadDocument } from '../../application/ports/read-store';
 
 export const CHECKPOINTS_TABLE = 'checkpoints';
 /** Starts with '_', which no collection name can, so it never clashes with one. */
@@ -10,16 +10,20 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** One read-model commit as plain data, checked and encoded (JSON) by SqliteReadStore. */
+/**
+ * One read-model commit, checked by SqliteReadStore. Each document is encoded (`encodeDocument`) only
+ * just before its row is written, inside the transaction: a document that cannot be encoded throws
+ * there and rolls the commit back.
+ */
 export interface CommitRequest {
   /**
-   * [quoted table, document id, JSON of the document or null to delete it, whether no document with
-   * this id was written since the file was reset (DocumentChange.firstWrite)]
+   * [quoted table, document id, the document or null to delete it, whether no document with this id
+   * was written since the file was reset (DocumentChange.firstWrite)]
    */
   readonly changes: readonly (readonly [
     table: string,
     id: string,
-    json: string | null,
+    doc: ReadDocument | null,
     firstWrite: boolean,
   ])[];
   readonly checkpoints: readonly Checkpoint[];
@@ -27,6 +31,17 @@ export interface CommitRequest {
   readonly lease?: LeaseClaim;
   /** The time the lease is judged by (ms since the epoch), read on the main thread. */
   readonly now: number;
+}
+
+/**
+ * A document's JSON, made just before the statement that writes it. V8's JSON.stringify answers a
+ * rope of pieces, which the binding of the statement flattens into one string: made one at a time, the
+ * rope and its copy die at once. Made for a whole commit first (a rebuild's round writes ~2,000–20,000
+ * documents), they outlived young-generation collections and were copied and promoted, and the
+ * flattening of a promoted rope costs ~4 times as much (docs/performance.md, item 114).
+ */
+export function encodeDocument(doc: ReadDocument): string {
+  return JSON.stringify(doc);
 }
 
 /** One connection's prepared statements, by their SQL text. */
@@ -77,14 +92,14 @@ export class ReadModelWrites {
     if (lease !== undefined && !this.renewLease(lease, now)) {
       throw new LeaseLostError(lease.name, lease.holder);
     }
-    for (const [table, id, json] of changes) {
-      if (json === null) this.statements.get(`DELETE FROM ${table} WHERE id = ?`).run(id);
+    for (const [table, id, doc] of changes) {
+      if (doc === null) this.statements.get(`DELETE FROM ${table} WHERE id = ?`).run(id);
       else
         this.statements
           .get(
             `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc`,
           )
-          .run(id, json);
+          .run(id, encodeDocument(doc));
     }
     writeCheckpoints(this.statements, checkpoints);
   }

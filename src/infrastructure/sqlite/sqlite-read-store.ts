@@ -357,15 +357,17 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     options: CommitOptions = {},
   ): Promise<void> {
     this.endSnapshot();
-    // Checked and encoded here, on either path: a bad change throws before anything is written.
+    // Checked here, on either path: a bad collection or id throws before anything is written. Each
+    // document is encoded as it is written (see encodeDocument); one that cannot be throws inside the
+    // transaction, which is then rolled back (a bulk load has no journal to roll back with, but a
+    // rebuild whose commit fails throws its file away).
     const request: CommitRequest = {
       changes: changes.map((change) => {
         const table = this.table(change.collection);
         if (typeof change.id !== 'string') {
           throw new Error(`Invalid document id in ${change.collection}: ${String(change.id)}`);
         }
-        const json = change.doc === null ? null : JSON.stringify(change.doc);
-        return [table, change.id, json, change.firstWrite === true] as const;
+        return [table, change.id, change.doc, change.firstWrite === true] as const;
       }),
       checkpoints: checkpoints.map(({ projection, position }) => {
         if (typeof projection !== 'string' || !Number.isSafeInteger(position)) {
