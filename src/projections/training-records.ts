@@ -52,7 +52,8 @@ export const trainingRecordsProjection = documentProjection<TrainingRecordDoc>({
       id: state.workerId,
       status: state.status,
       classHours: state.classHours,
-      sessions: { ...state.sessions },
+      // The decider's own: it makes a new one for each change and never changes one it made.
+      sessions: state.sessions,
       completion:
         state.status === 'completed'
           ? {

@@ -173,6 +173,21 @@ describe('training record decider (one worker’s training, read by the issue ga
       .thenFails('forbidden', 'only training provider provider-1 may do this');
   });
 
+  it('keeps every session as a record of its own, whatever its id, and earlier states as they were', () => {
+    const first = trainingRecordDecider.evolve(trainingRecordDecider.initialState, hoursCredited('s1', 1));
+    const state = [hoursCredited('__proto__', 2), hoursCredited('constructor', 1)].reduce(
+      trainingRecordDecider.evolve,
+      first,
+    );
+    if (state.status === 'none') throw new Error('no record');
+    expect(Object.keys(state.sessions)).toEqual(['s1', '__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(state.sessions)).toBe(Object.prototype);
+    expect(state.classHours).toBe(4);
+    // Each change makes a new set of sessions: the state it started from is unchanged.
+    expect(first).toMatchObject({ classHours: 1, sessions: { s1: { hours: 1 } } });
+    expect(Object.keys(first.status === 'none' ? {} : first.sessions)).toEqual(['s1']);
+  });
+
   it('given nothing, the worker is not ready', () => {
     expect(trainingReadinessOf(trainingRecordDecider.initialState)).toEqual({
       completed: false,

@@ -187,9 +187,11 @@ export const trainingRecordDecider: Decider<TrainingRecordCommand, TrainingRecor
         state.status === 'none' ? { status: 'in_training', workerId, sessions: {}, classHours: 0 } : state;
       const session = sessionOf(record, sessionId, providerId);
       const withSession = (next: SessionCredit): TrainingRecordState => {
-        // fromEntries defines own properties, so no session id can reach Object.prototype.
-        const sessions = Object.fromEntries([...Object.entries(record.sessions), [sessionId, next]]);
-        const classHours = Object.values(sessions).reduce((sum, s) => sum + s.hours, 0);
+        // A spread and a computed key define own properties, so no session id (not even
+        // '__proto__') can reach Object.prototype.
+        const sessions = { ...record.sessions, [sessionId]: next };
+        let classHours = 0;
+        for (const credit of Object.values(sessions)) classHours += credit.hours;
         return { ...record, sessions, classHours };
       };
       switch (event.type) {
