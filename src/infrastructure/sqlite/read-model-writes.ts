@@ -36,9 +36,10 @@ export interface CommitRequest {
 /**
  * A document's JSON, made just before the statement that writes it. V8's JSON.stringify answers a
  * rope of pieces, which the binding of the statement flattens into one string: made one at a time, the
- * rope and its copy die at once. Made for a whole commit first (a rebuild's round writes ~2,000–20,000
- * documents), they outlived young-generation collections and were copied and promoted, and the
- * flattening of a promoted rope costs ~4 times as much (docs/performance.md, item 114).
+ * rope and its copy die at once. Made for a whole commit first (a rebuild's thread commits ~2,000
+ * documents a round, and all it still holds at its end), they outlived young-generation collections
+ * and were copied and promoted, and flattening a rope that has outlived them costs ~4 times as much
+ * (docs/performance.md, item 114).
  */
 export function encodeDocument(doc: ReadDocument): string {
   return JSON.stringify(doc);
