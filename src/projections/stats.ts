@@ -119,34 +119,30 @@ const ISSUED: Effect = {
   ],
 };
 
-const COLLECTED: Changes<'collected'> = [['collected', 1]];
-const COLLECTED_COLLECTIVELY: Changes<'collected' | 'collectedCollectively'> = [
-  ['collected', 1],
-  ['collectedCollectively', 1],
-];
-
 const HANDED_OVER: Effect = {
   move: (tracked) => ({ ...tracked, collected: 'individual' }),
-  counters: COLLECTED,
-  week: COLLECTED,
+  counters: [['collected', 1]],
+  week: [['collected', 1]],
 };
 
 const HANDED_OVER_COLLECTIVELY: Effect = {
   move: (tracked) => ({ ...tracked, collected: 'collective' }),
-  counters: COLLECTED_COLLECTIVELY,
-  week: COLLECTED_COLLECTIVELY,
+  counters: [
+    ['collected', 1],
+    ['collectedCollectively', 1],
+  ],
+  week: [
+    ['collected', 1],
+    ['collectedCollectively', 1],
+  ],
 };
-
-/** The change taken back. */
-const undo = <K extends string>([field, by]: Change<K>): Change<K> => [field, -by];
 
 /** Revoked certificates leave the issued and collected counts: those count what is valid. */
 function revoked(tracked: TrackedCertificate): Effect {
-  const counters: Change<keyof Counters>[] = [];
+  const counters: Change<keyof Counters>[] = [['revoked', 1]];
   if (tracked.bucket !== 'revoked') counters.push([tracked.bucket, -1]);
-  counters.push(['revoked', 1]);
-  if (tracked.collected === 'collective') counters.push(...COLLECTED_COLLECTIVELY.map(undo));
-  else if (tracked.collected) counters.push(...COLLECTED.map(undo));
+  if (tracked.collected) counters.push(['collected', -1]);
+  if (tracked.collected === 'collective') counters.push(['collectedCollectively', -1]);
   const week: Change<keyof WeekFlows>[] = [['revoked', 1]];
   if (tracked.bucket === 'pendingReview') week.push(['pendingReviewChange', -1]);
   return {
