@@ -28,10 +28,11 @@ export interface InTurns {
 
 /**
  * The same GET load on our server and on a baseline server, in turns (see turnOrder): `seconds` of
- * load on each side in all, cut into `turns` turns. Minutes apart, the two measurements of a row
- * were minutes of a machine whose speed moves by a fifth from one to the next (docs/performance.md);
- * in turns of a few seconds both sides see the same machine. Latency percentiles are of every
- * request of the side (autocannon's histograms of the turns merged), rates of all its turns' time.
+ * load on each side in all, cut into `turns` turns. Measured one after the other, the two sides of a
+ * row saw the machine a minute apart, and its speed moves by a fifth from one minute to the next
+ * (docs/performance.md); in turns of a few seconds both see the same machine. Latency percentiles
+ * are of every request of the side (autocannon's histograms of the turns merged), rates of all its
+ * turns' time.
  */
 export async function getLoadInTurns(
   urls: Record<Side, string>,
