@@ -16,7 +16,7 @@ export interface RebuildRun {
  * whose speed drifts through a round then weighs on the rebuild and on its baseline alike; against
  * the run before it alone, a rebuild in a minute slower or faster than that run's moved its ratio by
  * a fifth or more (runs 75 and 78 in docs/performance.md: 0.588 and 0.559 against baselines that
- * ran at two thirds of their usual rate).
+ * ran at 57 and 67 % of their usual rate).
  */
 export function baselineRatesAround(
   rebuilds: readonly RebuildRun[],
