@@ -129,6 +129,45 @@ describe('SQLite read store, documents encoded as they are written', () => {
       await store.close();
     }
   });
+
+  it('in a bulk load too, and forgets the rows the rolled-back commit had given ids to', async () => {
+    const store = SqliteReadStore.open(join(dir, 'unencodable-bulk.sqlite'), { bulkLoad: true });
+    try {
+      await store.ensureCollections([{ name: 'workers', indexes: [] }]);
+      await store.commit(
+        [{ collection: 'workers', id: 'w1', doc: { id: 'w1', v: 1 }, firstWrite: true }],
+        [],
+      );
+      await expect(
+        store.commit(
+          [
+            { collection: 'workers', id: 'w1', doc: { id: 'w1', v: 2 }, firstWrite: false },
+            { collection: 'workers', id: 'w2', doc: { id: 'w2', v: 1 }, firstWrite: true },
+            { collection: 'workers', id: 'w3', doc: { id: 'w3', v: 10n }, firstWrite: true },
+          ],
+          [],
+        ),
+      ).rejects.toThrow(/BigInt/);
+      expect(await store.find('workers', {})).toEqual([{ id: 'w1', v: 1 }]);
+      // The row w2 was inserted as is gone; the next insert takes its rowid. A store that still
+      // took that rowid for w2's would write w2's next document over w4's.
+      await store.commit(
+        [{ collection: 'workers', id: 'w4', doc: { id: 'w4', v: 1 }, firstWrite: true }],
+        [],
+      );
+      await store.commit(
+        [{ collection: 'workers', id: 'w2', doc: { id: 'w2', v: 2 }, firstWrite: false }],
+        [],
+      );
+      expect(await store.get('workers', 'w4')).toEqual({ id: 'w4', v: 1 });
+      expect(await store.get('workers', 'w2')).toEqual({ id: 'w2', v: 2 });
+      expect(await store.get('workers', 'w1')).toEqual({ id: 'w1', v: 1 });
+      await store.finishBulkLoad();
+      expect(await store.count('workers', {})).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('SQLite read store, bulk load (a rebuild into a fresh file)', () => {

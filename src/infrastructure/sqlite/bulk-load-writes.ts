@@ -194,6 +194,15 @@ export class BulkLoadWrites {
     return this.statements.get(`SELECT doc FROM ${table} WHERE rowid = ?`).pluck().get(rowid) as string;
   }
 
+  /**
+   * The transaction that applied `request` was rolled back (a document that could not be encoded, a
+   * failed statement): the rowids it learnt for rows that are no longer there, or forgot for rows that
+   * are there again, are learnt anew from each table it touched.
+   */
+  rolledBack({ changes }: CommitRequest): void {
+    for (const table of new Set(changes.map(([table]) => table))) this.track(table);
+  }
+
   /** Rows were put into the table by other means (copied in from another file). */
   track(table: string): void {
     this.rowids.delete(table);

@@ -359,8 +359,7 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
     this.endSnapshot();
     // Checked here, on either path: a bad collection or id throws before anything is written. Each
     // document is encoded as it is written (see encodeDocument); one that cannot be throws inside the
-    // transaction, which is then rolled back (a bulk load has no journal to roll back with, but a
-    // rebuild whose commit fails throws its file away).
+    // transaction, which is then rolled back (a bulk load's journal is in memory, but there is one).
     const request: CommitRequest = {
       changes: changes.map((change) => {
         const table = this.table(change.collection);
@@ -379,8 +378,14 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       now: this.now(),
     };
     if (this.closed) throw new Error('SqliteReadStore is closed');
-    const writes = this.bulk?.writes ?? this.writes;
-    this.db.transaction(() => writes.apply(request))();
+    const bulk = this.bulk;
+    const writes = bulk?.writes ?? this.writes;
+    try {
+      this.db.transaction(() => writes.apply(request))();
+    } catch (error) {
+      bulk?.writes.rolledBack(request);
+      throw error;
+    }
   }
 
   async getCheckpoint(projection: string): Promise<number> {
