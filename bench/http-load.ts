@@ -11,8 +11,13 @@ export interface LoadResult {
   readonly seconds: number;
 }
 
-function summariseRun(result: autocannon.Result): LoadResult {
-  const seconds = (new Date(result.finish).getTime() - new Date(result.start).getTime()) / 1000;
+/** How long an autocannon run took, from its start and finish. */
+export function runSeconds(result: autocannon.Result): number {
+  return (new Date(result.finish).getTime() - new Date(result.start).getTime()) / 1000;
+}
+
+/** A run's figures; `seconds` for results merged from several runs, whose own times are the first's. */
+export function summariseRun(result: autocannon.Result, seconds = runSeconds(result)): LoadResult {
   const ok = result['2xx'];
   return {
     perSecond: ok / seconds,

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { LoadResult } from './http-load';
+import { type LoadResult, runSeconds, summariseRun } from './http-load';
 import { cpuMsOf } from './measure';
 
 export type Side = 'ours' | 'baseline';
@@ -64,7 +64,7 @@ export async function getLoadInTurns(
       ],
     });
     results[side].push(result);
-    turns.push({ side, perSecond: result['2xx'] / secondsOf([result]) });
+    turns.push({ side, perSecond: result['2xx'] / runSeconds(result) });
     if (side !== 'ours') continue;
     const loadUsed = process.cpuUsage(loadBefore);
     loadCpuMs += (loadUsed.user + loadUsed.system) / 1000;
@@ -82,11 +82,11 @@ export async function getLoadInTurns(
   };
 }
 
-/** The time of the turns, from each one's start and finish. */
+/** The time of the turns together. */
 function secondsOf(results: readonly autocannon.Result[]): number {
-  let ms = 0;
-  for (const result of results) ms += new Date(result.finish).getTime() - new Date(result.start).getTime();
-  return ms / 1000;
+  let seconds = 0;
+  for (const result of results) seconds += runSeconds(result);
+  return seconds;
 }
 
 /** autocannon's merging of raw results (the one its workers use), which its types leave out. */
@@ -98,14 +98,5 @@ const aggregateResult = (
 
 function merged(url: string, results: readonly autocannon.Result[]): LoadResult {
   // Counts summed and latency histograms merged; its start, finish and duration are the first turn's.
-  const all = aggregateResult([...results], { url });
-  const seconds = secondsOf(results);
-  return {
-    perSecond: all['2xx'] / seconds,
-    ok: all['2xx'],
-    failed: all.non2xx + all.errors + all.timeouts,
-    p50: all.latency.p50,
-    p99: all.latency.p99,
-    seconds,
-  };
+  return summariseRun(aggregateResult([...results], { url }), secondsOf(results));
 }
