@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { asBaselineRun, rawReadAndParseOnEachCore } from '../../../bench/each-core';
 import { EVENT_FILE_SCHEMA } from '../../../src/infrastructure/sqlite/event-file-layout';
 
-const EVENTS = 40_000;
+const EVENTS = 150_000;
 
 /** An event file of the current layout on disk, holding EVENTS events of one stream each. */
 function writeEventFile(file: string): void {
