@@ -41,7 +41,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--scale shanghai|FRACTION] [--
 
 Measures the service against raw baselines in one run and prints a table (also bench/results.json).
   (default)        the Shanghai data set (DESIGN §7), every measurement: about 4 min, plus about
-                   2½ min the first time, to generate the data set (kept in $TMPDIR/hsc-bench-data)
+                   1½ min the first time, to generate the data set (kept in $TMPDIR/hsc-bench-data)
   --quick          a one-minute smoke run on 1 % of the data set with short runs
   --scale S        another data-set size ('shanghai' = 1, or a fraction)
   --data DIR       use a data set made by 'npm run generate' instead (copied; DIR is left as it was)
