@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { runNode } from '../support/node-process';
+import { removeDataDir, temporaryDataDir } from '../support/registry';
+
+const SRC = join(__dirname, '..', '..', 'src', 'infrastructure');
+
+/**
+ * exceljs (~650 modules) is loaded by the roster's first Excel export, not when the application
+ * starts: loaded with it, it took ~0.2 s of every start (the service, each data-generator lane),
+ * docs/performance.md, item 119. The service runs in a process of its own, whose module cache tells
+ * what it has loaded.
+ */
+describe('the service as it starts', () => {
+  const dataDir = temporaryDataDir();
+  afterAll(() => removeDataDir(dataDir));
+
+  it('has not loaded exceljs, which its first Excel export then loads and uses', async () => {
+    const script = `
+      require('reflect-metadata');
+      const { createApp } = require(${JSON.stringify(join(SRC, 'create-app.ts'))});
+      const { loadConfig } = require(${JSON.stringify(join(SRC, 'config', 'config.ts'))});
+      const { toXlsx } = require(${JSON.stringify(join(SRC, 'formats', 'xlsx.ts'))});
+      const exceljsLoaded = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/exceljs/'));
+      (async () => {
+        const app = await createApp({ config: { ...loadConfig(), port: 0, host: '127.0.0.1' } });
+        await app.listen(0, '127.0.0.1');
+        const health = await fetch('http://127.0.0.1:' + app.getHttpServer().address().port + '/health');
+        const atStart = exceljsLoaded();
+        const file = await toXlsx('roster', [{ header: 'code', width: 12 }], [['MCJPH6EQM4T']]);
+        console.log('seen: ' + JSON.stringify({ health: health.status, atStart, afterExport: exceljsLoaded(), zip: file.subarray(0, 2).toString('latin1') }));
+        await app.close();
+      })().catch((error) => { console.error(error); process.exit(1); });`;
+    const run = await runNode(['-r', 'ts-node/register/transpile-only', '-e', script], {
+      ...process.env,
+      DATA_DIR: dataDir,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const line = run.stdout.split('\n').find((text) => text.startsWith('seen: '));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!.slice('seen: '.length))).toEqual({
+      health: 200,
+      atStart: false,
+      afterExport: true,
+      // An .xlsx file is a zip archive.
+      zip: 'PK',
+    });
+  }, 120_000);
+});
