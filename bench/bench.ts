@@ -32,7 +32,7 @@ import { getLoadInTurns, type InTurns } from './in-turns';
 import { loadRow } from './load-row';
 import { medianBy, sleep, withCpu } from './measure';
 import { type ChildServer, ROOT, startChild } from './processes';
-import { baselineRatesAround, roundRatios } from './rebuild-rounds';
+import { roundsAgainst } from './rebuild-rounds';
 import { replayHistories } from './replay';
 import { printTable, type Row } from './report';
 import { pickSamples } from './samples';
@@ -191,15 +191,12 @@ async function main(): Promise<void> {
     const rawRead = medianBy(rawReads, (read) => read.seconds);
     const rebuild = medianBy(rebuilds, (report) => report.seconds);
     const rebuildRate = rebuild.position / rebuild.seconds;
-    const baselinesAround = baselineRatesAround(rebuilds, rawReads);
-    const ratios = roundRatios(rebuilds, rawReads);
-    const ratio = medianBy(ratios, (value) => value);
+    const rounds = roundsAgainst(rebuilds, rawReads);
+    const ratio = medianBy(rounds.ratios, (value) => value);
     // The same against the runs on both cores at once (each-core.ts): shown beside DESIGN's ratio,
     // which stays the verdict's.
-    const eachCoreRuns = eachCoreReads.map(asBaselineRun);
-    const eachCoreAround = baselineRatesAround(rebuilds, eachCoreRuns);
-    const eachCoreRatios = roundRatios(rebuilds, eachCoreRuns);
-    const eachCoreRatio = medianBy(eachCoreRatios, (value) => value);
+    const eachCoreRounds = roundsAgainst(rebuilds, eachCoreReads.map(asBaselineRun));
+    const eachCoreRatio = medianBy(eachCoreRounds.ratios, (value) => value);
     const eachCoreRead = medianBy(eachCoreReads, (read) => read.perSecond);
     const times = rebuilds.map((report) => report.seconds);
     const spread =
@@ -225,10 +222,10 @@ async function main(): Promise<void> {
         rounds: rebuilds.map((report, index) => ({
           seconds: report.seconds,
           phases: report.phases,
-          rawEventsPerSecond: baselinesAround[index],
-          ratio: ratios[index],
-          eachCoreEventsPerSecond: eachCoreAround[index],
-          eachCoreRatio: eachCoreRatios[index],
+          rawEventsPerSecond: rounds.baselineRates[index],
+          ratio: rounds.ratios[index],
+          eachCoreEventsPerSecond: eachCoreRounds.baselineRates[index],
+          eachCoreRatio: eachCoreRounds.ratios[index],
         })),
       },
     });

@@ -34,8 +34,20 @@ export function baselineRatesAround(
   });
 }
 
+/** The rounds against one baseline: its rate around each rebuild, and each rebuild's ratio to it. */
+export interface RoundsAgainst {
+  readonly baselineRates: readonly number[];
+  readonly ratios: readonly number[];
+}
+
 /** Each rebuild's rate as a ratio to the baseline's rate around it (baselineRatesAround). */
-export function roundRatios(rebuilds: readonly RebuildRun[], baselines: readonly BaselineRun[]): number[] {
-  const around = baselineRatesAround(rebuilds, baselines);
-  return rebuilds.map((rebuild, round) => rebuild.position / rebuild.seconds / around[round]!);
+export function roundsAgainst(
+  rebuilds: readonly RebuildRun[],
+  baselines: readonly BaselineRun[],
+): RoundsAgainst {
+  const baselineRates = baselineRatesAround(rebuilds, baselines);
+  return {
+    baselineRates,
+    ratios: rebuilds.map((rebuild, round) => rebuild.position / rebuild.seconds / baselineRates[round]!),
+  };
 }
