@@ -2,14 +2,13 @@ import {
   Inject,
   Module,
   type DynamicModule,
+  type Provider,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
 import type { SharedEventWriter } from './sqlite/sqlite-event-store';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { TerminusModule } from '@nestjs/terminus';
 import { RegisterAgencyHandler } from '../application/agency/register-agency';
 import {
   GetAccountabilityHandler,
@@ -37,26 +36,11 @@ import { RegisterWorkerHandler } from '../application/worker/register-worker';
 import { READ_MODELS_PROGRESS, type FollowedReadModels } from '../projections/read-models-progress';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { HmacIdentityHasher } from './crypto/hmac-identity-hasher';
-import { AgencyController } from './http/agency/agency.controller';
-import { AuditController } from './http/audit/audit.controller';
-import { AuthGuard } from './http/auth';
-import { CertificateController } from './http/certificate/certificate.controller';
-import { PublicRatingController } from './http/certificate/public-rating.controller';
-import { QueueController } from './http/certificate/queue.controller';
-import { ConsistencyGuard } from './http/consistency.guard';
-import { ErrorFilter } from './http/error.filter';
-import { IdempotencyGuard } from './http/idempotency.guard';
-import { PublicRateLimit, PublicRateLimitGuard } from './http/public-rate-limit';
-import { RequestGuards } from './http/request-guards';
-import { StatsController } from './http/stats/stats.controller';
-import { HealthController } from './http/system/health.controller';
-import { SystemController } from './http/system/system.controller';
-import { WorkerController } from './http/worker/worker.controller';
 import { privacyProviders } from './privacy';
 import { withPersonalDataEncryption } from './privacy-stores';
 import { ProjectionsThread } from './projections-thread';
 import { createProjectionRunner, projectionLease } from './read-models';
-import { trainingControllers, trainingProviders } from './training-wiring';
+import { trainingProviders } from './training-wiring';
 import type { WalCheckpointer } from './sqlite/wal-checkpointer';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 import { openConfiguredEventStore, openConfiguredReadStore, startWalCheckpointer } from './storage';
@@ -131,74 +115,63 @@ export interface AppOptions {
   readonly eventWriter?: SharedEventWriter;
 }
 
+/**
+ * The application without HTTP: stores, projections, command and query handlers, privacy and
+ * training. The data generator's lanes, `npm run projections` and the online rebuild start it alone
+ * (an application context); the service starts it under ApiModule (http/api.module.ts), which adds
+ * the routes, guards and error filter. Every provider is exported, for the API's controllers and
+ * guards.
+ */
 @Module({})
 export class AppModule {
   static register(options: AppOptions): DynamicModule {
     const { config, clock = systemClock } = options;
+    const providers: Provider[] = [
+      { provide: APP_OPTIONS, useValue: options },
+      { provide: APP_CONFIG, useValue: config },
+      { provide: CLOCK, useValue: clock },
+      ...(options.streamMemory !== undefined
+        ? [{ provide: STREAM_MEMORY, useValue: options.streamMemory }]
+        : []),
+      {
+        provide: EVENT_STORE,
+        useFactory: async (cipher: PersonalDataCipher) =>
+          withPersonalDataEncryption(
+            await openConfiguredEventStore(config, { writer: options.eventWriter }),
+            cipher,
+          ),
+        inject: [PERSONAL_DATA_CIPHER],
+      },
+      { provide: READ_STORE, useFactory: () => openConfiguredReadStore(config) },
+      {
+        // Once the stores have opened (and so created) their files.
+        provide: WAL_CHECKPOINTER,
+        useFactory: () => startWalCheckpointer(config),
+        inject: [EVENT_STORE, READ_STORE],
+      },
+      { provide: IDENTITY_HASHER, useFactory: () => HmacIdentityHasher.fromDataDir(config.dataDir) },
+      {
+        // Embedded: projected by a thread of their own. External (`npm run projections` projects):
+        // only the checkpoint is followed, in this thread.
+        provide: READ_MODELS_PROGRESS,
+        useFactory: (eventStore: EventStore, readStore: ReadStore): FollowedReadModels =>
+          config.projections === 'external'
+            ? createProjectionRunner(eventStore, readStore, projectionLease(config, readStore))
+            : new ProjectionsThread(config, eventStore),
+        inject: [EVENT_STORE, READ_STORE],
+      },
+      CommandProcessor,
+      Lifecycle,
+      ...COMMAND_HANDLERS,
+      ...QUERY_HANDLERS,
+      ...privacyProviders(config),
+      ...trainingProviders(config),
+    ];
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), TerminusModule],
-      controllers: [
-        AgencyController,
-        WorkerController,
-        CertificateController,
-        PublicRatingController,
-        AuditController,
-        QueueController,
-        StatsController,
-        SystemController,
-        HealthController,
-        ...trainingControllers,
-      ],
-      providers: [
-        { provide: APP_OPTIONS, useValue: options },
-        { provide: APP_CONFIG, useValue: config },
-        { provide: CLOCK, useValue: clock },
-        ...(options.streamMemory !== undefined
-          ? [{ provide: STREAM_MEMORY, useValue: options.streamMemory }]
-          : []),
-        {
-          provide: EVENT_STORE,
-          useFactory: async (cipher: PersonalDataCipher) =>
-            withPersonalDataEncryption(
-              await openConfiguredEventStore(config, { writer: options.eventWriter }),
-              cipher,
-            ),
-          inject: [PERSONAL_DATA_CIPHER],
-        },
-        { provide: READ_STORE, useFactory: () => openConfiguredReadStore(config) },
-        {
-          // Once the stores have opened (and so created) their files.
-          provide: WAL_CHECKPOINTER,
-          useFactory: () => startWalCheckpointer(config),
-          inject: [EVENT_STORE, READ_STORE],
-        },
-        { provide: IDENTITY_HASHER, useFactory: () => HmacIdentityHasher.fromDataDir(config.dataDir) },
-        {
-          // Embedded: projected by a thread of their own. External (`npm run projections` projects):
-          // only the checkpoint is followed, in this thread.
-          provide: READ_MODELS_PROGRESS,
-          useFactory: (eventStore: EventStore, readStore: ReadStore): FollowedReadModels =>
-            config.projections === 'external'
-              ? createProjectionRunner(eventStore, readStore, projectionLease(config, readStore))
-              : new ProjectionsThread(config, eventStore),
-          inject: [EVENT_STORE, READ_STORE],
-        },
-        CommandProcessor,
-        PublicRateLimit,
-        Lifecycle,
-        // Run by RequestGuards, in its order (see there).
-        AuthGuard,
-        PublicRateLimitGuard,
-        ConsistencyGuard,
-        IdempotencyGuard,
-        { provide: APP_GUARD, useClass: RequestGuards },
-        { provide: APP_FILTER, useClass: ErrorFilter },
-        ...COMMAND_HANDLERS,
-        ...QUERY_HANDLERS,
-        ...privacyProviders(config),
-        ...trainingProviders(config),
-      ],
+      imports: [CqrsModule.forRoot()],
+      providers,
+      exports: providers,
     };
   }
 }

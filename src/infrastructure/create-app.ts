@@ -2,7 +2,8 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AppModule, type AppOptions } from './app.module';
+import type { AppOptions } from './app.module';
+import { ApiModule } from './http/api.module';
 import {
   PUBLIC_VERIFICATION_OPENAPI_PATH,
   publicVerificationOpenApi,
@@ -26,7 +27,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     // A client trickling a request (slowloris) is cut off instead of holding a connection.
     requestTimeout: 60_000,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(options), adapter, {
     logger: process.env.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
     // JSON only, through registerJsonBodyParser (nesting limit); no url-encoded forms.
     bodyParser: false,

@@ -1,4 +1,4 @@
-import type { Provider, Type } from '@nestjs/common';
+import type { Provider } from '@nestjs/common';
 import { RunCertificateBatchHandler } from '../application/batch/certificate-batch';
 import { ChangeTrainingSessionHandler } from '../application/training/change-training-session';
 import { RegisterTrainingProviderHandler } from '../application/training/register-training-provider';
@@ -6,17 +6,6 @@ import { ScheduleTrainingSessionHandler } from '../application/training/schedule
 import { GetRosterHandler, GetTrainingSessionHandler } from '../application/training/training-queries';
 import { TRAINING_RULES, type TrainingRules } from '../application/training/training-rules';
 import type { AppConfig } from './config/config';
-import { BatchController } from './http/batch/batch.controller';
-import { RosterController } from './http/training/roster.controller';
-import { TrainingProviderController, TrainingSessionController } from './http/training/training.controller';
-
-/** Training, rosters and batches: their routes. */
-export const trainingControllers: Type[] = [
-  TrainingProviderController,
-  TrainingSessionController,
-  RosterController,
-  BatchController,
-];
 
 /** Training, rosters and batches: their handlers, and the training rules from configuration. */
 export function trainingProviders(config: AppConfig): Provider[] {

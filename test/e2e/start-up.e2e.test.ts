@@ -47,3 +47,40 @@ describe('the service as it starts', () => {
     });
   }, 120_000);
 });
+
+/**
+ * The data generator's lanes, `npm run projections` and the online rebuild start the application
+ * without HTTP (AppModule alone): its controllers, guards, Fastify, Swagger and Terminus stay
+ * unloaded, ~0.2 s of each lane's start (docs/performance.md, item 120). The application still
+ * takes commands.
+ */
+describe("the generator lanes' application", () => {
+  const dataDir = temporaryDataDir();
+  afterAll(() => removeDataDir(dataDir));
+
+  it('loads none of the HTTP modules, and registers an agency through its command bus', async () => {
+    const script = `
+      require('reflect-metadata');
+      const { CommandBus } = require('@nestjs/cqrs');
+      const { loadContext, makeWorld } = require(${JSON.stringify(join(SRC, 'generator', 'lanes.ts'))});
+      const { RegisterAgencyCommand } = require(${JSON.stringify(join(SRC, '..', 'application', 'agency', 'register-agency.ts'))});
+      const http = /\\/src\\/infrastructure\\/http\\/|\\/node_modules\\/(@nestjs\\/(platform-fastify|swagger|terminus)|fastify)\\//;
+      const httpModules = () => Object.keys(require.cache).filter((file) => http.test(file)).length;
+      (async () => {
+        const app = await loadContext(${JSON.stringify(dataDir)}, 1);
+        const world = makeWorld(app.get(CommandBus), 'start-up test', () => {});
+        const admin = { id: 'admin-01', role: 'platform_admin' };
+        const data = { name: '上海测试家政服务有限公司', creditCode: '91310101MA1010000G', district: '310101' };
+        const result = await world.send(new RegisterAgencyCommand(data, world.context(admin, 'agency', '1')));
+        console.log('seen: ' + JSON.stringify({ created: result.created, position: result.position, httpModules: httpModules() }));
+        await app.close();
+      })().catch((error) => { console.error(error); process.exit(1); });`;
+    const run = await runNode(['-r', 'ts-node/register/transpile-only', '-e', script], process.env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const line = run.stdout.split('\n').find((text) => text.startsWith('seen: '));
+    expect(line).toBeDefined();
+    // The agency and its credit code's reservation: two events, the first of the log.
+    expect(JSON.parse(line!.slice('seen: '.length))).toEqual({ created: true, position: 2, httpModules: 0 });
+  }, 120_000);
+});
