@@ -44,13 +44,20 @@ export interface RebuildReport {
  * the envelopes and hands them over (`personalData`), which evens the threads out (at Shanghai scale
  * ~25 and ~17 s before, when the first opened them itself).
  *
+ * The training sessions, which could run on either, run on the first: with them on the second, that
+ * thread's projecting and opening kept it so busy that the first waited 1.4–1.8 s in all for its
+ * envelopes. Moved, the first waits ~0.4 s and ends ~0.5 s after the second (its indexes), and
+ * alternating standalone rebuilds took ~0.2 s less (docs/performance.md, item 121). The queues
+ * moved too made it slower. The decisions stay: they are why the second thread reads the
+ * registrations whose envelopes it opens.
+ *
  * The first thread writes its documents itself, although the second has time left on the Shanghai
  * set: handing them to the second to write made that set's rebuild ~4 % faster, but a document the
  * runner's cache has let go must then be read back across threads (~65 µs, against ~6 µs from the
  * thread's own file), and on a log whose journeys overlap as a city's do, that made the rebuild
  * 15–20 % slower (docs/performance.md, item 85).
  */
-const SECOND_THREAD = new Set(['certificates', 'training-sessions', 'decisions', 'queues', 'stats']);
+const SECOND_THREAD = new Set(['certificates', 'decisions', 'queues', 'stats']);
 
 /**
  * The young generation of a rebuild thread, in MB. A rebuild makes a few objects per event that die
