@@ -5,6 +5,19 @@ import { removeDataDir, temporaryDataDir } from '../support/registry';
 const SRC = join(__dirname, '..', '..', 'src', 'infrastructure');
 
 /**
+ * Runs `script` (from the TypeScript source) in a process of its own; answers what it printed on its
+ * `seen: ` line, once it has exited cleanly.
+ */
+async function seenIn(script: string, env: NodeJS.ProcessEnv): Promise<unknown> {
+  const run = await runNode(['-r', 'ts-node/register/transpile-only', '-e', script], env);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const line = run.stdout.split('\n').find((text) => text.startsWith('seen: '));
+  expect(line).toBeDefined();
+  return JSON.parse(line!.slice('seen: '.length));
+}
+
+/**
  * exceljs (~650 modules) is loaded by the roster's first Excel export, not when the application
  * starts: loaded with it, it took ~0.2 s of every start (the service, each data-generator lane),
  * docs/performance.md, item 119. The service runs in a process of its own, whose module cache tells
@@ -30,15 +43,7 @@ describe('the service as it starts', () => {
         console.log('seen: ' + JSON.stringify({ health: health.status, atStart, afterExport: exceljsLoaded(), zip: file.subarray(0, 2).toString('latin1') }));
         await app.close();
       })().catch((error) => { console.error(error); process.exit(1); });`;
-    const run = await runNode(['-r', 'ts-node/register/transpile-only', '-e', script], {
-      ...process.env,
-      DATA_DIR: dataDir,
-    });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const line = run.stdout.split('\n').find((text) => text.startsWith('seen: '));
-    expect(line).toBeDefined();
-    expect(JSON.parse(line!.slice('seen: '.length))).toEqual({
+    expect(await seenIn(script, { ...process.env, DATA_DIR: dataDir })).toEqual({
       health: 200,
       atStart: false,
       afterExport: true,
@@ -51,7 +56,7 @@ describe('the service as it starts', () => {
 /**
  * The data generator's lanes, `npm run projections` and the online rebuild start the application
  * without HTTP (AppModule alone): its controllers, guards, Fastify, Swagger and Terminus stay
- * unloaded, ~0.2 s of each lane's start (docs/performance.md, item 120). The application still
+ * unloaded, ~0.1 s of each lane's start (docs/performance.md, item 120). The application still
  * takes commands.
  */
 describe("the generator lanes' application", () => {
@@ -75,12 +80,7 @@ describe("the generator lanes' application", () => {
         console.log('seen: ' + JSON.stringify({ created: result.created, position: result.position, httpModules: httpModules() }));
         await app.close();
       })().catch((error) => { console.error(error); process.exit(1); });`;
-    const run = await runNode(['-r', 'ts-node/register/transpile-only', '-e', script], process.env);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const line = run.stdout.split('\n').find((text) => text.startsWith('seen: '));
-    expect(line).toBeDefined();
     // The agency and its credit code's reservation: two events, the first of the log.
-    expect(JSON.parse(line!.slice('seen: '.length))).toEqual({ created: true, position: 2, httpModules: 0 });
+    expect(await seenIn(script, process.env)).toEqual({ created: true, position: 2, httpModules: 0 });
   }, 120_000);
 });
