@@ -45,9 +45,9 @@ export interface RebuildReport {
  * ~25 and ~17 s before, when the first opened them itself).
  *
  * The training sessions, which could run on either, run on the first: with them on the second, that
- * thread's projecting and opening kept it so busy that the first waited 1.4–1.8 s in all for its
- * envelopes. Moved, the first waits ~0.4 s and ends ~0.5 s after the second (its indexes), and
- * alternating standalone rebuilds took ~0.2 s less (docs/performance.md, item 121). The queues
+ * thread's projecting and opening kept it so busy that the first waited 1.1–2.5 s in all for its
+ * envelopes. Moved, the first waits 0.3–0.7 s and ends 0.5–0.9 s after the second (its indexes),
+ * and alternating standalone rebuilds took ~0.3 s less (docs/performance.md, item 121). The queues
  * moved too made it slower. The decisions stay: they are why the second thread reads the
  * registrations whose envelopes it opens.
  *
