@@ -222,6 +222,8 @@ async function main(): Promise<void> {
         rounds: rebuilds.map((report, index) => ({
           seconds: report.seconds,
           phases: report.phases,
+          // How long the first thread waited for the second's envelopes in this round.
+          waitedSeconds: report.personalData.waitedSeconds,
           rawEventsPerSecond: rounds.baselineRates[index],
           ratio: rounds.ratios[index],
           eachCoreEventsPerSecond: eachCoreRounds.baselineRates[index],
