@@ -217,7 +217,7 @@ async function main(): Promise<void> {
         : '';
     rows.push({
       measure: `projection rebuild (${rebuild.position.toLocaleString('en')} events)`,
-      ours: `${fmt(rebuildRate)} events/s (${rebuild.seconds.toFixed(1)} s, ${spread}threads ${rebuild.phases.firstThread.toFixed(1)} / ${rebuild.phases.secondThread.toFixed(1)} s, copy ${rebuild.phases.copy.toFixed(1)} s, finish ${rebuild.phases.finish.toFixed(1)} s)`,
+      ours: `${fmt(rebuildRate)} events/s (${rebuild.seconds.toFixed(1)} s, ${spread}threads ${rebuild.phases.firstThread.toFixed(1)} / ${rebuild.phases.secondThread.toFixed(1)} s, copy ${rebuild.phases.copy.toFixed(1)} s, finish ${rebuild.phases.finish.toFixed(1)} s; each round after ${fmt(warmings[0]!.megabytes)} MB of free memory written and given back)`,
       baseline: `${fmt(rawRead.perSecond)} events/s read and parsed, median of ${rawReads.length} run before and after each round (ratio: the median round's, to the runs around it); on both cores at once ${eachCoreRead.threads.map((read) => fmt(read.perSecond)).join(' / ')} (median run), the ratio to that ${ratioText(eachCoreRatio)}`,
       ratio,
       target: `≥ 100,000 events/s, ≥ 0.45×${fullScale ? ', ≤ 15 s' : ''}`,
