@@ -41,7 +41,7 @@ export interface WarmedMemory {
  * more, nearly all of it kernel time (docs/performance.md, item 124). Later rounds took the memory
  * the round before gave back. Written and given back just before each round, every round starts the
  * same way. The seconds this takes tell how much had been taken back: ~0.4 s a GB when none had
- * been, 1.1–2.6 s a GB before the benchmark's rounds.
+ * been, 1.1–2.8 s a GB before the benchmark's rounds.
  *
  * Never more than half of the memory free at the time.
  */

@@ -56,6 +56,22 @@ describe('BatchContext', () => {
     expect(context.changes()).toEqual([{ collection: 'workers', id: 'busy', doc: { v: 3 } }]);
   });
 
+  it('gives up every settled document, whatever order the held ones were first written in', () => {
+    const context = new BatchContext(noStore);
+    for (const id of ['x', 'y', 'z']) context.put('workers', id, { id, v: 1 });
+    context.nextRound();
+    // Written again a round later: x is held longer than y and z, first written after it.
+    context.put('workers', 'x', { id: 'x', v: 2 });
+    context.nextRound();
+    expect(context.takeSettled(2).map((change) => change.id)).toEqual(['y', 'z']);
+    context.put('workers', 'y', { id: 'y', v: 2 });
+    context.nextRound();
+    expect(context.takeSettled(2)).toEqual([{ collection: 'workers', id: 'x', doc: { id: 'x', v: 2 } }]);
+    context.nextRound();
+    expect(context.takeSettled(2)).toEqual([{ collection: 'workers', id: 'y', doc: { id: 'y', v: 2 } }]);
+    expect(context.size).toBe(0);
+  });
+
   it('knows, without the store, its own writes, what the cache holds, and what an empty store lacks', async () => {
     const cache = new DocumentCache(100);
     cache.startEmpty();
