@@ -36,12 +36,14 @@ export interface WarmedMemory {
  * Why: this machine is a virtual machine whose host takes back the memory its guest leaves free
  * (free page reporting, in 2 MB blocks), and the guest then hands out memory it has not reported
  * first. Memory the host took back costs a fault in the host when it is next written: ~6 µs a page
- * more here (2,000 MB written in 0.73–0.80 s, but in 3.85 s once a copy had used up the rest). The benchmark copies the data set (~1.8 GB) just before its first rebuild round, which
- * uses up the memory not yet reported; that round then wrote into reported memory, and took 1–2.5 s
- * more, nearly all of it kernel time (docs/performance.md, item 124). Later rounds took the memory
- * the round before gave back. Written and given back just before each round, every round starts the
- * same way. The seconds this takes tell how much had been taken back: ~0.4 s a GB when none had
- * been, 1.1–2.8 s a GB before the benchmark's rounds.
+ * more here (2,000 MB written in 0.73–0.80 s, but in 3.85 s once a copy had used up the rest). The
+ * benchmark copies the data set (~1.8 GB) just before its first rebuild round, which uses up the
+ * memory not yet reported; that round then wrote into reported memory, and took 1–2.5 s more,
+ * nearly all of it kernel time (docs/performance.md, item 124). Later rounds took the memory the
+ * round before gave back. Written and given back just before each round, the rounds start alike (not
+ * perfectly: the host may take back part of it again while the rebuild runs). The seconds this
+ * takes tell how much had been taken back: ~0.4 s a GB when none had been, 1.1–2.8 s a GB before
+ * the benchmark's rounds.
  *
  * Never more than half of the memory free at the time.
  */
