@@ -17,7 +17,8 @@ for (let left = megabytes * 1024 * 1024; left > 0; left -= chunk) {
   written += buffer.length;
   held.push(buffer);
 }
-process.stdout.write(JSON.stringify({ written: written / 1024 / 1024, resident: process.memoryUsage().rss / 1024 / 1024 }));
+const resident = process.memoryUsage().rss / 1024 / 1024;
+process.stdout.write(JSON.stringify({ written: written / 1024 / 1024, resident }));
 `;
 
 export interface WarmedMemory {
