@@ -60,7 +60,7 @@ describe('BatchContext', () => {
     const context = new BatchContext(noStore);
     for (const id of ['x', 'y', 'z']) context.put('workers', id, { id, v: 1 });
     context.nextRound();
-    // Written again a round later: x is held longer than y and z, first written after it.
+    // Written again a round later: x, first written before y and z, is now held longer than they are.
     context.put('workers', 'x', { id: 'x', v: 2 });
     context.nextRound();
     expect(context.takeSettled(2).map((change) => change.id)).toEqual(['y', 'z']);
