@@ -17,6 +17,12 @@ type Generation = Map<string, Map<string, ReadDocument | null>>;
  * After a reset the store is empty, and then a document the runner never wrote does not exist. An
  * existence filter (a Bloom filter over every id written since the reset) answers that without a
  * query: "not in the filter" means "does not exist"; "maybe" falls back to the store.
+ *
+ * It keeps what the runner commits only for the collections it has had to read a document of from
+ * the store: one that was written, let go, and needed again. A rebuild holds each document until its
+ * entity has gone quiet, so most collections' documents are never needed after they are written
+ * (on the Shanghai set only the agencies and training providers are); keeping them for nothing made
+ * V8 copy every one of them into the old generation (docs/performance.md, item 125).
  */
 export class DocumentCache {
   private young: Generation = new Map();
@@ -25,6 +31,8 @@ export class DocumentCache {
   private written: ExistenceFilter | null = null;
   /** Reads from the store told (`fill`) since `takeFills` was last called. */
   private fills = 0;
+  /** The collections a read from the store (`fill`) has found a document of: those it keeps commits of. */
+  private readonly readBack = new Set<string>();
 
   constructor(private capacity = 50_000) {}
 
@@ -51,6 +59,7 @@ export class DocumentCache {
     this.old = new Map();
     this.youngSize = 0;
     this.written = null;
+    this.readBack.clear();
   }
 
   /** Forgets everything and knows that the store is empty (right after a reset). */
@@ -75,13 +84,17 @@ export class DocumentCache {
   /** What a read from the store found (null: nothing). */
   fill(collection: string, id: string, doc: ReadDocument | null): void {
     this.fills += 1;
+    if (doc !== null) this.readBack.add(collection);
     this.put(collection, id, doc);
   }
 
-  /** What the runner committed. */
+  /**
+   * What the runner committed: kept for a collection a document was read back of (see the class), and
+   * wherever the cache holds an earlier answer, which must not outlive the change.
+   */
   remember(changes: readonly DocumentChange[]): void {
     for (const { collection, id, doc, firstWrite } of changes) {
-      this.put(collection, id, doc);
+      if (this.readBack.has(collection) || this.holds(collection, id)) this.put(collection, id, doc);
       // A change that went through `firstWrite` is in the filter already.
       if (doc !== null && firstWrite === undefined) this.written?.add(collection, id);
     }
@@ -98,6 +111,10 @@ export class DocumentCache {
     const written = this.written;
     if (!written) return undefined;
     return writing ? written.add(collection, id) : !written.mightHave(collection, id);
+  }
+
+  private holds(collection: string, id: string): boolean {
+    return this.young.get(collection)?.has(id) === true || this.old.get(collection)?.has(id) === true;
   }
 
   private put(collection: string, id: string, doc: ReadDocument | null): void {

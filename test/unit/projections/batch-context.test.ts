@@ -75,6 +75,8 @@ describe('BatchContext', () => {
   it('knows, without the store, its own writes, what the cache holds, and what an empty store lacks', async () => {
     const cache = new DocumentCache(100);
     cache.startEmpty();
+    // The cache keeps the workers' commits once it has read one back from the store.
+    cache.fill('workers', 'w-0', { id: 'w-0', v: 1 });
     cache.remember([{ collection: 'workers', id: 'w-2', doc: { id: 'w-2', v: 7 } }]);
     const context = new BatchContext(noStore, cache);
     context.put('workers', 'w-1', { id: 'w-1', v: 1 });

@@ -8,6 +8,8 @@ describe('DocumentCache', () => {
 
   it('answers committed documents and deletions (null: known not to exist)', () => {
     const cache = new DocumentCache(10);
+    readBackOne(cache, 'certificates');
+    readBackOne(cache, 'queue');
     cache.remember([
       { collection: 'certificates', id: 'c-1', doc: { id: 'c-1', status: 'issued' } },
       { collection: 'queue', id: 'c-1', doc: null },
@@ -15,6 +17,31 @@ describe('DocumentCache', () => {
     expect(cache.get('certificates', 'c-1')).toEqual({ id: 'c-1', status: 'issued' });
     expect(cache.get('queue', 'c-1')).toBeNull();
     expect(cache.get('queue', 'c-2')).toBeUndefined();
+  });
+
+  it('keeps the commits of a collection only once it has read a document of it back from the store', () => {
+    const cache = new DocumentCache(10);
+    cache.remember([{ collection: 'workers', id: 'w-1', doc: { v: 1 } }]);
+    expect(cache.get('workers', 'w-1')).toBeUndefined();
+    // A read that found nothing is no document read back.
+    cache.fill('workers', 'w-2', null);
+    cache.remember([{ collection: 'workers', id: 'w-3', doc: { v: 1 } }]);
+    expect(cache.get('workers', 'w-3')).toBeUndefined();
+    // But what it holds never outlives a commit: the answer "w-2 does not exist" gives way to it.
+    cache.remember([{ collection: 'workers', id: 'w-2', doc: { v: 1 } }]);
+    expect(cache.get('workers', 'w-2')).toEqual({ v: 1 });
+    cache.remember([{ collection: 'workers', id: 'w-2', doc: null }]);
+    expect(cache.get('workers', 'w-2')).toBeNull();
+    // A document read back: from now on this collection's commits are kept, and no other's.
+    cache.fill('workers', 'w-1', { v: 1 });
+    cache.remember([
+      { collection: 'workers', id: 'w-1', doc: { v: 2 } },
+      { collection: 'workers', id: 'w-4', doc: { v: 1 } },
+      { collection: 'roster', id: 'w-4', doc: { v: 1 } },
+    ]);
+    expect(cache.get('workers', 'w-1')).toEqual({ v: 2 });
+    expect(cache.get('workers', 'w-4')).toEqual({ v: 1 });
+    expect(cache.get('roster', 'w-4')).toBeUndefined();
   });
 
   it('keeps collections apart', () => {
@@ -25,8 +52,8 @@ describe('DocumentCache', () => {
 
   it('answers the latest version of a document', () => {
     const cache = new DocumentCache(4);
-    cache.remember([{ collection: 'c', id: 'a', doc: { v: 1 } }]);
-    cache.remember([{ collection: 'c', id: 'b', doc: { v: 1 } }]); // the young generation rolls over
+    readBackOne(cache, 'c');
+    cache.remember([{ collection: 'c', id: 'a', doc: { v: 1 } }]); // the young generation rolls over
     cache.remember([{ collection: 'c', id: 'a', doc: { v: 2 } }]);
     expect(cache.get('c', 'a')).toEqual({ v: 2 });
   });
@@ -100,12 +127,22 @@ describe('DocumentCache', () => {
   it('forgets everything, including what it knew about the empty store, when cleared', () => {
     const cache = new DocumentCache(10);
     cache.startEmpty();
+    readBackOne(cache, 'c');
     cache.remember([{ collection: 'c', id: 'a', doc: { v: 1 } }]);
+    expect(cache.get('c', 'a')).toEqual({ v: 1 });
     cache.clear();
     expect(cache.get('c', 'a')).toBeUndefined();
     expect(cache.get('c', 'never')).toBeUndefined();
+    // And which collections it read back: their commits are no longer kept.
+    cache.remember([{ collection: 'c', id: 'b', doc: { v: 1 } }]);
+    expect(cache.get('c', 'b')).toBeUndefined();
   });
 });
+
+/** As a read from the store that found a document: the cache keeps the collection's commits from now on. */
+function readBackOne(cache: DocumentCache, collection: string): void {
+  cache.fill(collection, 'read-back', { id: 'read-back' });
+}
 
 describe('ExistenceFilter', () => {
   it('never forgets an entry and rarely claims one it never saw', () => {
