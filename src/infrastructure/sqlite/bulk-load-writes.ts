@@ -25,50 +25,119 @@ interface TableWrites {
 
 /**
  * How many ids a table's rowids look for in the list, one by one, before the list goes into the map.
- * A look-up through the list of a Shanghai-sized table (~170,000 ids) takes ~1.3 ms, putting the list
- * into the map ~100 ms: the scans cost less up to ~75 look-ups. A Shanghai rebuild looks up in each
- * table 1–64 times, so no table needs the map (it put ~1.2 million ids into maps before); a table
- * looked up more often pays these scans and then the map, at most about twice the map alone.
+ * A look-up through the list of a Shanghai-sized table (~170,000 rows) takes well under a
+ * millisecond, putting the list into the map (read back from the table) ~100 ms: the scans cost less
+ * up to ~75 look-ups. A Shanghai rebuild looks up in each table 1–64 times, so no table needs the map
+ * (it put ~1.2 million ids into maps before); a table looked up more often pays these scans and then
+ * the map, at most about twice the map alone.
  */
 const SCANS_BEFORE_MAP = 64;
 
+/** How a bulk table's rows are read back, for TableRowids. */
+export interface TableRows {
+  /** The id of the row with this rowid; undefined when there is none. */
+  idAt(rowid: number): string | undefined;
+  /** Every row's rowid and id. */
+  all(): Iterable<{ rowid: number; id: string }>;
+}
+
+/**
+ * A 32-bit hash of a document id (FNV-1a): ListedRows keeps it instead of the id, and two ids with the
+ * same hash cost only a row read back.
+ */
+export function idHash(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 16777619);
+  return hash | 0;
+}
+
+/**
+ * Rows given to a bulk table as first writes, in the order they were inserted: each id's hash and the
+ * row's rowid, in typed arrays that V8 keeps outside its heap. A rebuild's first thread lists ~840,000
+ * rows; holding their ids in arrays kept each id string alive to the end, which made V8's
+ * young-generation collections copy every one of them into the old generation and then track the
+ * arrays' pointers to them (item 126: ~110 MB fewer bytes promoted on that thread without them). An
+ * id whose hash matches is confirmed by reading the row's id back (`TableRows.idAt`).
+ */
+export class ListedRows {
+  private hashes = new Int32Array(1024);
+  private rowids = new Float64Array(1024);
+  private count = 0;
+  /** Listed rows taken off the list (their rowid set to NaN). */
+  private taken = 0;
+
+  constructor(private readonly hashOf: (id: string) => number = idHash) {}
+
+  /** How many rows are still listed. */
+  get size(): number {
+    return this.count - this.taken;
+  }
+
+  add(id: string, rowid: number): void {
+    if (this.count === this.hashes.length) {
+      const hashes = new Int32Array(this.count * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const rowids = new Float64Array(this.count * 2);
+      rowids.set(this.rowids);
+      this.rowids = rowids;
+    }
+    this.hashes[this.count] = this.hashOf(id);
+    this.rowids[this.count] = rowid;
+    this.count += 1;
+  }
+
+  /**
+   * The rowid of the listed row with this id, taken off the list; undefined when none is listed. From
+   * the end: a document written again was most often first written not long before.
+   */
+  take(id: string, rows: TableRows): number | undefined {
+    const hash = this.hashOf(id);
+    for (let at = this.count - 1; at >= 0; at--) {
+      if (this.hashes[at] !== hash) continue;
+      const rowid = this.rowids[at]!;
+      if (Number.isNaN(rowid) || rows.idAt(rowid) !== id) continue;
+      this.rowids[at] = NaN;
+      this.taken += 1;
+      return rowid;
+    }
+    return undefined;
+  }
+}
+
 /**
  * A bulk table's rowids, by document id. Rows inserted as first writes (`firstWrite`: no document with
- * the id was written before) are only listed, in order: most of a rebuild's documents are written
+ * the id was written before) are only listed (ListedRows): most of a rebuild's documents are written
  * once and never looked up again, and keeping each in a map cost a rebuild's first thread ~1 µs per
  * insert (a hash look-up and an insert into a map of ~840,000 ids, which SQLite's work between them
  * keeps out of the CPU's caches). An id is looked for in the list while the table has been looked up
  * in only a few times (a write that is not a first write, a delete, or a read), and taken out of it
- * into the map when found; after that, the whole list goes into the map. Each id is in one or the
- * other, never both.
+ * into the map when found; after that, the map learns every row of the table and the list is let go.
+ * Each id is in one or the other, never both.
  */
 class TableRowids {
   private readonly byId = new Map<string, number | bigint>();
-  /** The listed ids; undefined where one was taken into the map. */
-  private listedIds: (string | undefined)[] = [];
-  private listedRowids: (number | bigint)[] = [];
+  private listed: ListedRows | null = new ListedRows();
   private scans = 0;
+
+  constructor(private readonly rows: TableRows) {}
 
   /** A row whose id no other row of the table has: listed, not looked up. */
   list(id: string, rowid: number | bigint): void {
-    this.listedIds.push(id);
-    this.listedRowids.push(rowid);
+    if (this.listed) this.listed.add(id, Number(rowid));
+    else this.byId.set(id, rowid);
   }
 
   get(id: string): number | bigint | undefined {
     const rowid = this.byId.get(id);
-    if (rowid !== undefined || this.listedIds.length === 0) return rowid;
+    if (rowid !== undefined || this.listed === null || this.listed.size === 0) return rowid;
     if (this.scans >= SCANS_BEFORE_MAP) {
-      this.takeListed();
+      this.learnAll();
       return this.byId.get(id);
     }
     this.scans += 1;
-    // From the end: a document written again was most often first written not long before.
-    const at = this.listedIds.lastIndexOf(id);
-    if (at < 0) return undefined;
-    const listed = this.listedRowids[at]!;
-    this.listedIds[at] = undefined;
-    this.byId.set(id, listed);
+    const listed = this.listed.take(id, this.rows);
+    if (listed !== undefined) this.byId.set(id, listed);
     return listed;
   }
 
@@ -82,16 +151,10 @@ class TableRowids {
     this.byId.delete(id);
   }
 
-  /** The listed rows into the map, in the order they were inserted. */
-  private takeListed(): void {
-    const ids = this.listedIds;
-    const rowids = this.listedRowids;
-    for (let index = 0; index < ids.length; index++) {
-      const id = ids[index];
-      if (id !== undefined) this.byId.set(id, rowids[index]!);
-    }
-    this.listedIds = [];
-    this.listedRowids = [];
+  /** Every row of the table into the map, and no more list. */
+  private learnAll(): void {
+    for (const { rowid, id } of this.rows.all()) this.byId.set(id, rowid);
+    this.listed = null;
   }
 }
 
@@ -112,7 +175,7 @@ export class BulkLoadWrites {
   private readonly untracked = new Set<string>();
   private readonly statements: PreparedStatements;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.statements = new PreparedStatements(db);
   }
 
@@ -242,10 +305,17 @@ export class BulkLoadWrites {
   private rowsOf(table: string): TableRowids {
     let rows = this.rowids.get(table);
     if (!rows) {
-      this.rowids.set(table, (rows = new TableRowids()));
+      const idAt = this.statements.get(`SELECT id FROM ${table} WHERE rowid = ?`).pluck();
+      const all = this.statements.get(`SELECT rowid, id FROM ${table}`);
+      rows = new TableRowids({
+        idAt: (rowid) => idAt.get(rowid) as string | undefined,
+        all: () => all.iterate() as Iterable<{ rowid: number; id: string }>,
+      });
+      this.rowids.set(table, rows);
       if (this.untracked.delete(table)) {
-        const select = this.db.prepare<[], { rowid: number; id: string }>(`SELECT rowid, id FROM ${table}`);
-        for (const { rowid, id } of select.iterate()) rows.list(id, rowid);
+        for (const { rowid, id } of all.iterate() as Iterable<{ rowid: number; id: string }>) {
+          rows.list(id, rowid);
+        }
       }
     }
     return rows;
