@@ -21,10 +21,10 @@ export interface TrainingSessionDoc {
   startsAt: string;
   endsAt: string;
   /** Offline: the workers who attended. */
-  attendees: string[];
+  attendees: readonly string[];
   /** Online: hours done per worker. */
-  progress: Record<string, number>;
-  scores: Record<string, number>;
+  progress: Readonly<Record<string, number>>;
+  scores: Readonly<Record<string, number>>;
   supervision: (SupervisionSheet & { recordedAt: string; recordedBy: string }) | null;
   scheduledAt: string;
   updatedAt: string;
@@ -83,9 +83,11 @@ export const trainingSessionsProjection = documentProjection<TrainingSessionDoc>
       place: state.place,
       startsAt: state.startsAt,
       endsAt: state.endsAt,
-      attendees: [...state.attendees],
-      progress: { ...state.progress },
-      scores: { ...state.scores },
+      // The decider's own, as in the training records: it makes a new one for each change and never
+      // changes one it made, so a copy here only doubled the work (a session's scores are ~40 ids).
+      attendees: state.attendees,
+      progress: state.progress,
+      scores: state.scores,
       supervision,
       scheduledAt: doc?.scheduledAt ?? at,
       updatedAt: at,
