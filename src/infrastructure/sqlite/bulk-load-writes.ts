@@ -25,11 +25,11 @@ interface TableWrites {
 
 /**
  * How many ids a table's rowids look for in the list, one by one, before the list goes into the map.
- * A look-up through the list of a Shanghai-sized table (~170,000 rows) takes well under a
- * millisecond, putting the list into the map (read back from the table) ~100 ms: the scans cost less
- * up to ~75 look-ups. A Shanghai rebuild looks up in each table 1–64 times, so no table needs the map
+ * A look-up through the whole list of a Shanghai-sized table (~170,000 rows) takes ~0.1 ms, putting
+ * the list into the map (read back from the table) ~100 ms or more: the scans cost less up to several
+ * hundred look-ups. A Shanghai rebuild looks up in each table 1–64 times, so no table needs the map
  * (it put ~1.2 million ids into maps before); a table looked up more often pays these scans and then
- * the map, at most about twice the map alone.
+ * the map, little more than the map alone.
  */
 const SCANS_BEFORE_MAP = 64;
 
@@ -56,7 +56,7 @@ export function idHash(id: string): number {
  * row's rowid, in typed arrays that V8 keeps outside its heap. A rebuild's first thread lists ~840,000
  * rows; holding their ids in arrays kept each id string alive to the end, which made V8's
  * young-generation collections copy every one of them into the old generation and then track the
- * arrays' pointers to them (item 126: ~110 MB fewer bytes promoted on that thread without them). An
+ * arrays' pointers to them (item 126: that thread promoted ~125 MB less without them). An
  * id whose hash matches is confirmed by reading the row's id back (`TableRows.idAt`).
  */
 export class ListedRows {
