@@ -89,8 +89,8 @@ export class DocumentCache {
   }
 
   /**
-   * What the runner committed: kept for a collection a document was read back of (see the class), and
-   * wherever the cache holds an earlier answer, which must not outlive the change.
+   * What the runner committed: kept for the collections it has read a document of back from the store
+   * (see the class), and wherever it holds an earlier answer, which must not outlive the change.
    */
   remember(changes: readonly DocumentChange[]): void {
     for (const { collection, id, doc, firstWrite } of changes) {

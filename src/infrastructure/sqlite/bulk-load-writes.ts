@@ -56,8 +56,8 @@ export function idHash(id: string): number {
  * row's rowid, in typed arrays that V8 keeps outside its heap. A rebuild's first thread lists ~840,000
  * rows; holding their ids in arrays kept each id string alive to the end, which made V8's
  * young-generation collections copy every one of them into the old generation and then track the
- * arrays' pointers to them (item 126: that thread promoted ~125 MB less without them). An
- * id whose hash matches is confirmed by reading the row's id back (`TableRows.idAt`).
+ * arrays' pointers to them (item 126: that thread promoted ~125 MB less without them). An id whose
+ * hash matches is confirmed by reading the row's id back (`TableRows.idAt`).
  */
 export class ListedRows {
   private hashes = new Int32Array(1024);
