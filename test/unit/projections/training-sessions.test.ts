@@ -1,5 +1,5 @@
-import type { ReadStore } from '../../../src/application/ports/read-store';
 import type { StoredEvent } from '../../../src/application/ports/event-store';
+import type { ReadStore } from '../../../src/application/ports/read-store';
 import { BatchContext } from '../../../src/projections/batch-context';
 import { DocumentCache } from '../../../src/projections/document-cache';
 import {
@@ -7,28 +7,21 @@ import {
   trainingSessionsProjection,
   type TrainingSessionDoc,
 } from '../../../src/projections/training-sessions';
+import { eventToAppend } from '../../support/events';
 
 const noStore = { get: () => Promise.reject(new Error('the store was read')) } as unknown as ReadStore;
 
 let position = 0;
-function event(type: string, data: Record<string, unknown>, at: string): StoredEvent {
+function event(type: string, data: Record<string, unknown>, occurredAt: string): StoredEvent {
   position += 1;
-  return {
+  const actor = { id: 'trainer-1', role: 'training_provider', agencyId: 'provider-1' } as const;
+  const recorded = eventToAppend(type, data, {
     id: `e-${position}`,
-    type,
-    schemaVersion: 1,
-    data,
-    metadata: {
-      occurredAt: at,
-      actor: { id: 'trainer-1', role: 'training_provider', agencyId: 'provider-1' },
-      commandId: `c-${position}`,
-      correlationId: `c-${position}`,
-      causationId: `c-${position}`,
-    },
-    streamId: 'training-session-s-1',
-    revision: position - 1,
-    position,
-  } as StoredEvent;
+    commandId: `c-${position}`,
+    actor,
+    occurredAt,
+  });
+  return { ...recorded, streamId: 'training-session-s-1', revision: position - 1, position };
 }
 
 describe('the training sessions projection', () => {
