@@ -25,7 +25,7 @@ function event(type: string, data: Record<string, unknown>, occurredAt: string):
 }
 
 describe('the training sessions projection', () => {
-  it("folds a session's attendance, progress and scores, and leaves each earlier version as it was", () => {
+  it("folds a session's attendance and scores, and leaves each earlier version as it was", () => {
     const cache = new DocumentCache(100);
     cache.startEmpty();
     const context = new BatchContext(noStore, cache);
