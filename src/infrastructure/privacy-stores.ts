@@ -76,13 +76,18 @@ export function withPersonalDataEncryption(store: EventStore, cipher: PersonalDa
 /**
  * For tools that run outside the app (the rebuild's threads): DATA_DIR's event store reading personal
  * data through its own key store, closed together. `cipherOf` may put another cipher around the key
- * store's (a rebuild thread's relay), closed with the store too.
+ * store's (a rebuild thread's relay), closed with the store too. `readKeysAhead`: for the thread that
+ * opens every registration in the order of the log (SqliteKeyStoreOptions.readAhead).
  */
 export function openEventStoreWithKeys(
   config: SecurityConfig & { readonly dataDir: string },
   cipherOf?: (cipher: PersonalDataCipher) => PersonalDataCipher & { close(): Promise<void> },
+  options: { readonly readKeysAhead?: boolean } = {},
 ): EventStore {
-  const keyStore = openKeyStore(config, { mapBytes: TOOL_KEY_FILE_MAP_BYTES });
+  const keyStore = openKeyStore(config, {
+    mapBytes: TOOL_KEY_FILE_MAP_BYTES,
+    readAhead: options.readKeysAhead ?? false,
+  });
   let cipher: (PersonalDataCipher & { close(): Promise<void> }) | undefined;
   try {
     const keyed = new AesGcmPersonalDataCipher(keyStore);

@@ -312,8 +312,12 @@ export async function rebuildPart(
   const started = process.hrtime.bigint();
   const { port, role } = data.personalData;
   let received: RelayedCipher | undefined;
-  const eventStore = openEventStoreWithKeys({ dataDir: data.dataDir, ...data.keys }, (cipher) =>
-    role === 'opens' ? new RelayingCipher(cipher, port) : (received = new RelayedCipher(port, cipher)),
+  const eventStore = openEventStoreWithKeys(
+    { dataDir: data.dataDir, ...data.keys },
+    (cipher) =>
+      role === 'opens' ? new RelayingCipher(cipher, port) : (received = new RelayedCipher(port, cipher)),
+    // The other thread opens only the few envelopes it was not told, anywhere in the log.
+    { readKeysAhead: role === 'opens' },
   );
   const readStore = SqliteReadStore.open(data.file, { bulkLoad: true });
   try {

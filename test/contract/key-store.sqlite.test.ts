@@ -7,6 +7,7 @@ import {
   loadKeyEncryptionKeys,
   retireKeyEncryptionKey,
 } from '../../src/infrastructure/crypto/key-encryption-keys';
+import type { DataKeyLookup } from '../../src/application/ports/key-store';
 import { SqliteKeyStore } from '../../src/infrastructure/sqlite/sqlite-key-store';
 import { describeKeyStoreContract } from './key-store.contract';
 
@@ -48,6 +49,68 @@ describeKeyStoreContract('SQLite, read through a memory map (a rebuild)', {
     SqliteKeyStore.open(join(dir, 'keys-mapped.db'), loadKeyEncryptionKeys(kekDir()), {
       mapBytes: 64 * 1024 * 1024,
     }),
+});
+
+describeKeyStoreContract('SQLite, rows read ahead in the order the keys were made (a rebuild)', {
+  open: async () =>
+    SqliteKeyStore.open(join(dir, 'keys-ahead.db'), loadKeyEncryptionKeys(kekDir()), { readAhead: true }),
+  reopen: async () =>
+    SqliteKeyStore.open(join(dir, 'keys-ahead.db'), loadKeyEncryptionKeys(kekDir()), { readAhead: true }),
+});
+
+describe('SqliteKeyStore reading ahead', () => {
+  const made = async (file: string, count: number) => {
+    const maker = SqliteKeyStore.open(file, loadKeyEncryptionKeys(kekDir()));
+    const keys = new Map<string, Buffer>();
+    for (let n = 0; n < count; n++) keys.set(`worker-${n}`, await maker.getOrCreate(`worker-${n}`));
+    await maker.close();
+    return keys;
+  };
+  const activeKey = (found: Map<string, DataKeyLookup>, id: string) => {
+    const entry = found.get(id);
+    return entry?.state === 'active' ? entry.key : undefined;
+  };
+
+  it('answers every key, whether read ahead or looked up by id: in order, far behind, twice or missing', async () => {
+    const file = join(dir, 'keys-ahead-order.db');
+    const keys = await made(file, 7_000);
+    const reader = SqliteKeyStore.open(file, loadKeyEncryptionKeys(kekDir()), { readAhead: true });
+    const ids = [...keys.keys()];
+    // Nearly in the order they were made, as a rebuild asks: pieces of 75, each a little shuffled.
+    for (let from = 0; from < 6_000; from += 75) {
+      const piece = ids.slice(from, from + 75).reverse();
+      const found = await reader.lookup(piece);
+      for (const id of piece) expect(activeKey(found, id)?.equals(keys.get(id)!)).toBe(true);
+    }
+    // Read ahead and dropped long since, asked for again, past the end, and never made.
+    const found = await reader.lookup(['worker-10', 'worker-5999', 'worker-6999', 'worker-none']);
+    for (const id of ['worker-10', 'worker-5999', 'worker-6999']) {
+      expect(activeKey(found, id)?.equals(keys.get(id)!)).toBe(true);
+    }
+    expect(found.get('worker-none')).toEqual({ state: 'missing' });
+    await reader.close();
+  });
+
+  it("holds its own destroy at once, and answers what it read ahead as it was then (another process's destroy after that is not seen)", async () => {
+    const file = join(dir, 'keys-ahead-destroy.db');
+    const keys = await made(file, 10);
+    const reader = SqliteKeyStore.open(file, loadKeyEncryptionKeys(kekDir()), { readAhead: true });
+    const other = SqliteKeyStore.open(file, loadKeyEncryptionKeys(kekDir()));
+    // Reads the file's ten rows ahead.
+    expect(activeKey(await reader.lookup(['worker-0']), 'worker-0')?.equals(keys.get('worker-0')!)).toBe(
+      true,
+    );
+    await reader.destroy('worker-1', '2026-12-05T08:00:00.000Z');
+    expect((await reader.lookup(['worker-1'])).get('worker-1')?.state).toBe('destroyed');
+    await other.destroy('worker-2', '2026-12-05T08:00:00.000Z');
+    expect(activeKey(await reader.lookup(['worker-2']), 'worker-2')?.equals(keys.get('worker-2')!)).toBe(
+      true,
+    );
+    // Taken once: asked again, it is looked up by id, and the destroy is seen.
+    expect((await reader.lookup(['worker-2'])).get('worker-2')?.state).toBe('destroyed');
+    await other.close();
+    await reader.close();
+  });
 });
 
 describe('SqliteKeyStore specifics', () => {

@@ -3,6 +3,7 @@ import { KeyDestroyedError, type DataKeyLookup, type KeyStore } from '../../appl
 import { checkKeyId, newDataKey, unwrapDataKey, wrapDataKey } from '../crypto/data-key-wrapping';
 import type { KeyEncryptionKeys } from '../crypto/key-encryption-keys';
 import { GroupCommit } from './group-commit';
+import { KeyReadAhead } from './key-read-ahead';
 import {
   KEY_STORE_ERRORS,
   KEY_STORE_SCHEMA,
@@ -27,6 +28,12 @@ export interface SqliteKeyStoreOptions {
    * pieces of 75: 0.69–0.73 s mapped, against 1.32–1.36 s through SQLite's default page cache.
    */
   readonly mapBytes?: number;
+  /**
+   * Reads rows ahead in the order the keys were made, for a rebuild's thread that opens nearly every
+   * worker's registration in the order of the log (see KeyReadAhead: what it read ahead is answered
+   * as it was then, so never for the service).
+   */
+  readonly readAhead?: boolean;
 }
 
 /**
@@ -46,6 +53,7 @@ export class SqliteKeyStore implements KeyStore {
   private readonly creations: GroupCommit;
   private readonly create: (creation: KeyCreation) => KeyRow;
   private readonly writer: ThreadWriter<KeyCreation, KeyRow> | null;
+  private readonly readAhead: KeyReadAhead | null;
   private closed = false;
 
   private constructor(
@@ -69,6 +77,7 @@ export class SqliteKeyStore implements KeyStore {
          destroyed_at = COALESCE(data_keys.destroyed_at, excluded.destroyed_at)`,
     );
     this.create = keyCreator(db);
+    this.readAhead = options.readAhead ? new KeyReadAhead(db) : null;
     this.creations = new GroupCommit(db);
     this.writer = options.createOnThread
       ? new ThreadWriter<KeyCreation, KeyRow>(
@@ -129,11 +138,12 @@ export class SqliteKeyStore implements KeyStore {
     const wanted = [...new Set(keyIds)];
     wanted.forEach(checkKeyId);
     const rows = new Map<string, KeyRow>();
-    if (wanted.length === 1) {
-      const row = this.select.get(wanted[0]!);
+    const sought = this.readAhead?.take(wanted, rows) ?? wanted;
+    if (sought.length === 1) {
+      const row = this.select.get(sought[0]!);
       if (row) rows.set(row.key_id, row);
-    } else if (wanted.length > 1) {
-      for (const row of this.selectMany.all(JSON.stringify(wanted))) rows.set(row.key_id, row);
+    } else if (sought.length > 1) {
+      for (const row of this.selectMany.all(JSON.stringify(sought))) rows.set(row.key_id, row);
     }
     const found = new Map<string, DataKeyLookup>();
     for (const keyId of wanted) {
@@ -149,6 +159,7 @@ export class SqliteKeyStore implements KeyStore {
   async destroy(keyId: string, destroyedAt: string): Promise<void> {
     checkKeyId(keyId);
     this.tombstone.run(keyId, destroyedAt, destroyedAt);
+    this.readAhead?.drop(keyId);
     // Move the zeroed page into the main file and empty the WAL, which still holds the old page.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
@@ -172,6 +183,7 @@ export class SqliteKeyStore implements KeyStore {
         rewrapped += 1;
       }
     })();
+    this.readAhead?.reset();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     const used = new Set(
       this.db
