@@ -84,6 +84,21 @@ describe('personal data opened on one thread for another (a rebuild: RelayingCip
     expect(receiver.openings()).toMatchObject({ relayed: 3, openedHere: 0 });
   });
 
+  it('takes what the other thread told already without waiting for a turn of the event loop', async () => {
+    const items = [await item('w1', 3), await item('w2', 8)];
+    await opener.open(items);
+    let turned = false;
+    const turn = setImmediate(() => (turned = true));
+    const opened = await receiver.open(items);
+    clearImmediate(turn);
+    expect(turned).toBe(false);
+    expect(opened).toEqual([
+      { name: '姓名3', phone: '13912345678' },
+      { name: '姓名8', phone: '13912345678' },
+    ]);
+    expect(receiver.openings()).toEqual({ relayed: 2, openedHere: 0, waitedSeconds: 0 });
+  });
+
   it('waits until the other thread has read as far as its envelopes reach', async () => {
     const first = await item('w1', 5);
     const second = await item('w2', 9);
