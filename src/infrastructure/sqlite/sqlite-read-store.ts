@@ -151,6 +151,12 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   private readonly statements = new Map<string, Database.Statement>();
   /** Lower-cased names of the collections known to exist (SQLite table names are case-insensitive). */
   private readonly collections = new Set<string>();
+  /**
+   * Each collection's table name, quoted, once it is known to exist (tables are never dropped): a
+   * commit names a table for each of its changes, and made the quoted name again for each (~180 MB
+   * of a rebuild's first thread's allocations with the tuples, docs/performance.md, item 130).
+   */
+  private readonly tables = new Map<string, string>();
   private closed = false;
   /** While bulk loading: the writes, and the indexes held back (SQL to run at `finishBulkLoad()`). */
   private bulk: { readonly writes: BulkLoadWrites; readonly indexes: string[] } | null = null;
@@ -537,6 +543,8 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
 
   /** The quoted table of a collection that was ensured (by this instance, or earlier on the same file). */
   private table(collection: string): string {
+    const known = this.tables.get(collection);
+    if (known !== undefined) return known;
     checkCollectionName(collection);
     const key = collection.toLowerCase();
     if (!this.collections.has(key)) {
@@ -547,7 +555,9 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
       }
       this.collections.add(key);
     }
-    return quoteIdent(collection);
+    const table = quoteIdent(collection);
+    this.tables.set(collection, table);
+    return table;
   }
 
   private tableExists(collection: string): boolean {
