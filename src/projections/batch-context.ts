@@ -83,9 +83,9 @@ export class BatchContext implements ProjectionContext {
     const settled: DocumentChange[] = [];
     const last = this.round - rounds;
     // `forEach`, not `for…of`: a Map's iterator makes an [id, entry] pair for each entry it visits,
-    // and a rebuild's first thread visits every document it holds (~20,000) at each of its ~300
-    // rounds (~270 MB of its allocations, docs/performance.md, item 130). Deleting the entry being
-    // visited is allowed.
+    // and a rebuild's first thread visits every document it holds at each of its ~300 rounds
+    // (~270 MB of its allocations, docs/performance.md, item 130). Deleting the entry being visited
+    // is allowed.
     this.pending.forEach((docs, collection) =>
       docs.forEach((entry, id) => {
         if (entry.round > last) return;

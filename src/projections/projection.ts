@@ -79,7 +79,7 @@ export function documentProjection<D extends ReadDocument>(spec: {
     apply(event, context) {
       const id = spec.idOf(event);
       if (id === null) return;
-      // Not `withDocument`: its callback would be a closure made for every event (~140 MB of a
+      // Not `withDocument`: its callback would be a closure made for every event (~90 MB of a
       // rebuild's first thread's allocations), where the document is nearly always known.
       const known = context.known<D>(collection, id);
       if (known !== undefined) return update(context, id, known, event);

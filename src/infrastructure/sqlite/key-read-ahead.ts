@@ -50,8 +50,8 @@ export class KeyReadAhead {
   }
 
   /**
-   * The rows of `wanted` read ahead (taken, so each is answered once), reading further when some are
-   * not; the ids it does not answer are left in `missed`.
+   * Puts into `rows` the rows of `wanted` read ahead (taken, so each is answered once), reading
+   * further when some are not there yet; answers the ids it did not find.
    */
   take(wanted: readonly string[], rows: Map<string, KeyRow>): string[] {
     let missed = this.takeRead(wanted, rows);

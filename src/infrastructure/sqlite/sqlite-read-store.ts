@@ -153,8 +153,8 @@ export class SqliteReadStore implements ReadStore, LeaseStore {
   private readonly collections = new Set<string>();
   /**
    * Each collection's table name, quoted, once it is known to exist (tables are never dropped): a
-   * commit names a table for each of its changes, and made the quoted name again for each (~180 MB
-   * of a rebuild's first thread's allocations with the tuples, docs/performance.md, item 130).
+   * commit names a table for each of its changes, and made the quoted name again for each (~115 MB
+   * of a rebuild's first thread's allocations, docs/performance.md, item 130).
    */
   private readonly tables = new Map<string, string>();
   private closed = false;
