@@ -40,7 +40,9 @@ export interface SqliteKeyStoreOptions {
  * Data keys in their own SQLite file (`DATA_DIR/keys.db`), each wrapped (AES-256-GCM) by the current
  * key-encryption key. Destroying a key overwrites it: `secure_delete` zeroes the freed bytes and the
  * WAL is checkpointed and truncated, so the wrapped key does not linger in the file or its journal.
- * No cache: every lookup reads the file, so an erasure holds at once for every process using it.
+ * No cache: every lookup reads the file, so an erasure holds at once for every process using it; but
+ * for a rebuild's store that reads rows ahead (`readAhead`), which answers a key as it read it a
+ * moment before (see KeyReadAhead).
  */
 export class SqliteKeyStore implements KeyStore {
   private readonly select: Database.Statement<[string], KeyRow>;
