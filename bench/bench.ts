@@ -10,7 +10,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -25,6 +25,7 @@ import { upgradeEventFile } from '../src/infrastructure/sqlite/event-file-upgrad
 import { removeDatabase } from '../src/infrastructure/sqlite/open-database';
 import { eventStoreFile } from '../src/infrastructure/storage';
 import { rawOneEventTransactions, rawReadAndParse } from './baselines';
+import { codeVersion, codeVersionText } from './code-version';
 import { asBaselineRun, rawReadAndParseOnEachCore, type EachCoreRead } from './each-core';
 import { appendToVisible, commandLoad, FreshPeople, publicVerification, sequentialGets } from './http-load';
 import { flushToDisk } from './flush';
@@ -132,6 +133,8 @@ async function main(): Promise<void> {
   const dataDir = join(work, 'data');
   const rows: Row[] = [];
   const started = Date.now();
+  // Taken as the run starts, before the build: the code the figures are of.
+  const code = codeVersion(ROOT);
   try {
     // The service runs as `npm start` runs it: compiled, from dist/ (ts-node's compiler would share
     // its heap and its CPU).
@@ -378,13 +381,21 @@ async function main(): Promise<void> {
 
     const results = {
       when: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+      code,
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        memoryMb: Math.round(totalmem() / 2 ** 20),
+        node: process.version,
+      },
       settings: { ...settings, scale: dataScale, quick: values.quick, data: values.data ?? null },
       seconds: (Date.now() - started) / 1000,
       rows,
     };
     printTable(rows);
-    console.log(`\n${results.seconds.toFixed(0)} s in all; results written to ${values.out}`);
+    console.log(
+      `\n${results.seconds.toFixed(0)} s in all, ${codeVersionText(code)}; results written to ${values.out}`,
+    );
     mkdirSync(join(values.out!, '..'), { recursive: true });
     writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
   } finally {
